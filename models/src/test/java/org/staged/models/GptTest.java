@@ -1,0 +1,132 @@
+package org.staged.models;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.staged.api.LrSchedule;
+import org.staged.api.ModelConfig;
+import org.staged.api.TrainingState;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+public class GptTest {
+
+    /** Random tokens [b, t] in [0, vocab). */
+    static INDArray tokens(SplittableRandom rng, int b, int t, int vocab) {
+        int[][] x = new int[b][t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                x[i][j] = rng.nextInt(vocab);
+            }
+        }
+        return Nd4j.createFromArray(x);
+    }
+
+    /** GPT-2 init plus noise on every tensor, so LayerNorms and biases are not at their trivial values. */
+    static Map<String, INDArray> randomParams(ModelConfig cfg, long seed, DataType dt) {
+        Map<String, INDArray> p = GptInit.init(cfg, seed, dt);
+        SplittableRandom rng = new SplittableRandom(seed + 1);
+        p.replaceAll((k, a) -> a.addi(GptInit.gaussian(a.shape(), 0.3, rng, dt)));
+        return p;
+    }
+
+    @DataProvider
+    public Object[][] heads() {
+        return new Object[][] {{true}, {false}};
+    }
+
+    @Test(dataProvider = "heads")
+    public void gradientsMatchFiniteDifferencesForEveryTensor(boolean tied) {
+        ModelConfig cfg = ModelConfig.preset("micro").withTiedHead(tied);
+        Map<String, INDArray> p = randomParams(cfg, 7, DataType.DOUBLE);
+        Gpt gpt = new Gpt(cfg, p);
+        SplittableRandom rng = new SplittableRandom(3);
+        // T < context length exercises the position-embedding slice; V = 17 forces repeated tokens
+        INDArray idx = tokens(rng, 2, 6, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 2, 6, cfg.vocabSize());
+        Map<String, INDArray> g = TrainingState.zerosLike(p);
+        gpt.lossAndGradients(idx, tgt, g);
+        double h = 1e-5;
+        for (Map.Entry<String, INDArray> e : p.entrySet()) {
+            INDArray theta = e.getValue().reshape(e.getValue().length());
+            INDArray analytic = g.get(e.getKey()).reshape(theta.length());
+            double diff2 = 0;
+            double norm2 = 0;
+            for (long i = 0; i < theta.length(); i++) {
+                double orig = theta.getDouble(i);
+                theta.putScalar(i, orig + h);
+                double up = gpt.loss(idx, tgt);
+                theta.putScalar(i, orig - h);
+                double down = gpt.loss(idx, tgt);
+                theta.putScalar(i, orig);
+                double numeric = (up - down) / (2 * h);
+                diff2 += Math.pow(numeric - analytic.getDouble(i), 2);
+                norm2 += numeric * numeric;
+            }
+            if (e.getKey().endsWith("attn.k.bias")) {
+                // softmax is invariant to q·b_k, the same for every key: this gradient is exactly zero
+                assertTrue(Math.sqrt(norm2) < 1e-9 && analytic.norm2Number().doubleValue() < 1e-9,
+                        e.getKey() + " should have a zero gradient");
+                continue;
+            }
+            double rel = Math.sqrt(diff2) / Math.sqrt(norm2);
+            assertTrue(norm2 > 1e-12, e.getKey() + " has a zero gradient");
+            assertTrue(rel <= 1e-6, e.getKey() + ": relative error " + rel);
+        }
+    }
+
+    @Test
+    public void freshModelPredictsNearlyUniformly() {
+        ModelConfig cfg = ModelConfig.preset("tiny");
+        Gpt gpt = new Gpt(cfg, GptInit.init(cfg, 1, DataType.FLOAT));
+        SplittableRandom rng = new SplittableRandom(5);
+        double loss = gpt.loss(tokens(rng, 4, 64, cfg.vocabSize()), tokens(rng, 4, 64, cfg.vocabSize()));
+        assertEquals(loss, Math.log(cfg.vocabSize()), 0.05);
+    }
+
+    @Test
+    public void overfitsOneSmallBatch() {
+        ModelConfig cfg = ModelConfig.preset("micro").withContextLength(16).withWidth(32, 2, 128);
+        TrainingState s = TrainingState.fresh(cfg, GptInit.init(cfg, 2, DataType.FLOAT),
+                new LrSchedule(3e-3, 10, 300, LrSchedule.Decay.CONSTANT, 1.0));
+        Gpt gpt = new Gpt(cfg, s.params());
+        SplittableRandom rng = new SplittableRandom(9);
+        INDArray idx = tokens(rng, 4, 16, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 4, 16, cfg.vocabSize());
+        Map<String, INDArray> g = TrainingState.zerosLike(s.params());
+        AdamConfig adam = new AdamConfig(0.9, 0.98, 1e-6, true, 0.0, 1.0);
+        double first = gpt.lossAndGradients(idx, tgt, g);
+        double loss = first;
+        for (int i = 0; i < 300 && loss >= 0.1; i++) {
+            Adam.step(s, g, adam);
+            loss = gpt.lossAndGradients(idx, tgt, g);
+        }
+        assertTrue(first > 2.0, "initial loss " + first);
+        assertTrue(loss < 0.1, "loss after training " + loss);
+    }
+
+    @Test
+    public void sameSeedGivesBitIdenticalLosses() {
+        assertEquals(trainLosses(11), trainLosses(11));
+    }
+
+    private static double[] trainLosses(long seed) {
+        ModelConfig cfg = ModelConfig.preset("micro").withContextLength(16).withWidth(16, 2, 64);
+        TrainingState s = TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT),
+                LrSchedule.cosine(1e-3, 2, 10));
+        Gpt gpt = new Gpt(cfg, s.params());
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, INDArray> g = TrainingState.zerosLike(s.params());
+        double[] losses = new double[5];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = gpt.lossAndGradients(tokens(rng, 3, 16, cfg.vocabSize()), tokens(rng, 3, 16, cfg.vocabSize()), g);
+            Adam.step(s, g, AdamConfig.defaults());
+        }
+        return losses;
+    }
+}
