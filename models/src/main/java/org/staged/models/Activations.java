@@ -20,6 +20,7 @@ final class Activations {
     final LayerNorm.Saved lnF;     // final LayerNorm
     final INDArray logits;         // [B·T, V]; overwritten by probabilities, then by dL/dlogits
     final INDArray targetLogit;    // [B·T] logit of the target token
+    final INDArray ones;           // [B·T, 1] for column sums via gemm
     // backward scratch, shared by all layers
     final INDArray dx;             // [B·T, C] gradient of the residual stream
     final INDArray dln;            // [B·T, C] gradient w.r.t. a LayerNorm output
@@ -36,7 +37,8 @@ final class Activations {
         final INDArray[] attHead;  // per-head [T, T] views of att
         final INDArray xMid;       // [B·T, C] residual stream after attention
         final INDArray h;          // [B·T, F] MLP pre-activation
-        final INDArray tanh;       // [B·T, F] tanh(√(2/π)(h + 0.044715h³)), reused by GELU's backward
+        final INDArray sig;        // [B·T, F] σ(2√(2/π)(h + 0.044715h³)), reused by GELU's backward
+        CausalSelfAttention.HeadOps ops; // per-head products on the buffers above
         final INDArray a;          // [B·T, F] GELU(h)
 
         Layer(ModelConfig c, DataType dt, int b, int t) {
@@ -51,7 +53,7 @@ final class Activations {
             attHead = slices(att);
             xMid = Nd4j.create(dt, n, c.dModel());
             h = Nd4j.create(dt, n, c.dFf());
-            tanh = Nd4j.create(dt, n, c.dFf());
+            sig = Nd4j.create(dt, n, c.dFf());
             a = Nd4j.create(dt, n, c.dFf());
         }
     }
@@ -83,13 +85,10 @@ final class Activations {
             for (int l = 0; l <= c.nLayer(); l++) {
                 x[l] = Nd4j.create(dt, n, c.dModel());
             }
-            layers = new Layer[c.nLayer()];
-            for (int l = 0; l < c.nLayer(); l++) {
-                layers[l] = new Layer(c, dt, batch, seq);
-            }
             lnF = saved(dt, n, c.dModel());
             logits = Nd4j.create(dt, n, c.vocabSize());
             targetLogit = Nd4j.create(dt, n, 1);
+            ones = Nd4j.ones(dt, n, 1);
             dx = Nd4j.create(dt, n, c.dModel());
             dln = Nd4j.create(dt, n, c.dModel());
             dh = Nd4j.create(dt, n, c.dFf());
@@ -99,6 +98,11 @@ final class Activations {
             dy = new Heads(dt, batch, seq, c);
             dAtt = Nd4j.create(dt, (long) batch * c.nHead(), seq, seq);
             dAttHead = slices(dAtt);
+            layers = new Layer[c.nLayer()];
+            for (int l = 0; l < c.nLayer(); l++) {
+                layers[l] = new Layer(c, dt, batch, seq);
+                layers[l].ops = CausalSelfAttention.headOps(layers[l], this);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package org.staged.models;
 
-import java.util.Map;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -8,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.staged.api.TrainingState;
 
 /**
- * One Adam update of a {@link TrainingState} (paper Eq. 4), in the form of the authors' (Hugging Face) AdamW:
+ * One Adam update of a {@link PackedState} (paper Eq. 4), in the form of the authors' (Hugging Face) AdamW:
  * m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − λ(t)·c·m/(√v + ε) − λ(t)·wd·θ, with
  * c = √(1−β2^t)/(1−β1^t) when bias correction is on and 1 otherwise; t counts updates from 1.
  */
@@ -19,48 +18,32 @@ public final class Adam {
     /**
      * Clips gradients to the global norm, updates m, v and θ in place and advances the state's counters.
      *
-     * @param state training state, updated in place
-     * @param grads gradients by parameter name; scaled in place when clipped
-     * @param cfg   hyper-parameters
+     * @param p   packed state with its gradients filled; gradients are scaled in place when clipped
+     * @param cfg hyper-parameters
      * @return the global gradient norm before clipping
      */
-    public static double step(TrainingState state, Map<String, INDArray> grads, AdamConfig cfg) {
-        double norm = globalNorm(grads);
-        double clip = cfg.clipNorm() > 0 && norm > cfg.clipNorm() ? cfg.clipNorm() / norm : 1.0;
+    public static double step(PackedState p, AdamConfig cfg) {
+        TrainingState state = p.state();
+        double norm = p.grad.norm2Number().doubleValue();
         long t = state.step() + 1;
         double lr = state.lr();
         double c = cfg.biasCorrection()
                 ? Math.sqrt(1 - Math.pow(cfg.beta2(), t)) / (1 - Math.pow(cfg.beta1(), t)) : 1.0;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace("adam")) {
-            for (Map.Entry<String, INDArray> e : state.params().entrySet()) {
-                String name = e.getKey();
-                INDArray theta = e.getValue();
-                INDArray g = grads.get(name);
-                if (clip != 1.0) {
-                    g.muli(clip);
-                }
-                INDArray m = state.adamM().get(name);
-                INDArray v = state.adamV().get(name);
-                m.muli(cfg.beta1()).addi(g.mul(1 - cfg.beta1()));
-                v.muli(cfg.beta2()).addi(g.mul(g).muli(1 - cfg.beta2()));
-                INDArray denom = Transforms.sqrt(v, true).addi(cfg.eps());
-                theta.subi(m.div(denom).muli(lr * c));
-                if (cfg.weightDecay() > 0 && theta.rank() >= 2) {
-                    theta.muli(1 - lr * cfg.weightDecay());
-                }
+            INDArray g = p.grad;
+            if (cfg.clipNorm() > 0 && norm > cfg.clipNorm()) {
+                g.muli(cfg.clipNorm() / norm);
+            }
+            // in place or one temporary at a time: the buffers are as large as the model
+            Nd4j.getBlasWrapper().axpy(1 - cfg.beta1(), g, p.m.muli(cfg.beta1()));
+            Nd4j.getBlasWrapper().axpy(1 - cfg.beta2(), g.mul(g), p.v.muli(cfg.beta2()));
+            INDArray update = Transforms.sqrt(p.v, true).addi(cfg.eps()).rdivi(p.m);   // m / (√v + ε)
+            Nd4j.getBlasWrapper().axpy(-lr * c, update, p.theta);
+            if (cfg.weightDecay() > 0) {
+                Nd4j.getBlasWrapper().axpy(-lr * cfg.weightDecay(), p.theta.mul(p.decay), p.theta);
             }
         }
         state.advance();
         return norm;
-    }
-
-    /** @return √(Σ ‖g‖²) over all tensors, accumulated in double */
-    public static double globalNorm(Map<String, INDArray> grads) {
-        double sq = 0;
-        for (INDArray g : grads.values()) {
-            double n = g.norm2Number().doubleValue();
-            sq += n * n;
-        }
-        return Math.sqrt(sq);
     }
 }

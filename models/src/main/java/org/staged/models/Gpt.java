@@ -75,13 +75,12 @@ public final class Gpt {
      * @return mean loss in nats per token
      */
     public double loss(INDArray idx, INDArray targets) {
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspace, workspaceId)) {
-            return forward(idx, targets);
-        }
+        return forward(idx, targets);
     }
 
     /**
-     * Forward and backward pass: overwrites {@code grads} with d(loss)/dθ.
+     * Forward and backward pass: adds d(loss)/dθ to {@code grads} (the caller zeroes them; accumulating lets
+     * a large batch be split into micro-batches).
      *
      * @param idx     input token ids [B, T]
      * @param targets target token ids [B, T]
@@ -89,13 +88,8 @@ public final class Gpt {
      * @return mean loss in nats per token
      */
     public double lossAndGradients(INDArray idx, INDArray targets, Map<String, INDArray> grads) {
-        double loss;
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspace, workspaceId)) {
-            loss = forward(idx, targets);
-        }
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspace, workspaceId)) {
-            backward(grads);
-        }
+        double loss = forward(idx, targets);
+        backward(grads);
         return loss;
     }
 
@@ -113,22 +107,31 @@ public final class Gpt {
         Nd4j.exec(gather(params.get("wte.weight"), flatIdx, a.x[0]));
         a.x[0].reshape(b, t * c).addiRowVector(positions(params.get("wpe.weight"), t).reshape(1, t * c));
         for (int l = 0; l < config.nLayer(); l++) {
-            Activations.Layer s = a.layers[l];
-            BlockWeights w = blocks[l];
-            LayerNorm.forward(a.x[l], w.ln1W(), w.ln1B(), config.layerNormEps(), s.ln1);
-            CausalSelfAttention.forward(s.ln1.out, a.x[l], w, mask, s, s.xMid);
-            LayerNorm.forward(s.xMid, w.ln2W(), w.ln2B(), config.layerNormEps(), s.ln2);
-            Mlp.forward(s.ln2.out, s.xMid, w, s, a.x[l + 1]);
+            try (MemoryWorkspace ignored = scope()) {
+                Activations.Layer s = a.layers[l];
+                BlockWeights w = blocks[l];
+                LayerNorm.forward(a.x[l], w.ln1W(), w.ln1B(), config.layerNormEps(), s.ln1);
+                CausalSelfAttention.forward(s.ln1.out, a.x[l], w, mask, s, s.xMid);
+                LayerNorm.forward(s.xMid, w.ln2W(), w.ln2B(), config.layerNormEps(), s.ln2);
+                Mlp.forward(s.ln2.out, s.xMid, w, s, a.x[l + 1]);
+            }
         }
-        LayerNorm.forward(a.x[config.nLayer()], params.get("ln_f.weight"), params.get("ln_f.bias"),
-                config.layerNormEps(), a.lnF);
-        // logits = ln_f · W_head  [B·T, V]
-        if (config.tiedHead()) {
-            Gemm.mm(a.lnF.out, false, params.get("wte.weight"), true, a.logits);
-        } else {
-            Gemm.mm(a.lnF.out, false, params.get("lm_head.weight"), false, a.logits);
+        try (MemoryWorkspace ignored = scope()) {
+            LayerNorm.forward(a.x[config.nLayer()], params.get("ln_f.weight"), params.get("ln_f.bias"),
+                    config.layerNormEps(), a.lnF);
+            // logits = ln_f · W_head  [B·T, V]
+            if (config.tiedHead()) {
+                Gemm.mm(a.lnF.out, false, params.get("wte.weight"), true, a.logits);
+            } else {
+                Gemm.mm(a.lnF.out, false, params.get("lm_head.weight"), false, a.logits);
+            }
+            return crossEntropy(a);
         }
-        return crossEntropy(a);
+    }
+
+    /** Temporaries of one block live in a workspace reset when the block is done. */
+    private MemoryWorkspace scope() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspace, workspaceId);
     }
 
     /** Turns logits into probabilities in place and returns mean −log p(target), computed stably. */
@@ -145,41 +148,44 @@ public final class Gpt {
     }
 
     private void backward(Map<String, INDArray> grads) {
-        for (INDArray g : grads.values()) {
-            g.assign(0);
-        }
         Activations a = act;
         long n = a.logits.size(0);
-        // dL/dlogits = (p − onehot(target)) / N
-        INDArray flatLogits = a.logits.reshape(a.logits.length());
-        Nd4j.exec(scatterAdd(flatLogits, targetIndex, Nd4j.valueArrayOf(new long[] {n}, -1.0, a.logits.dataType())));
-        a.logits.muli(1.0 / n);
         INDArray dWte = grads.get("wte.weight");
-        if (config.tiedHead()) {
-            Gemm.mm(a.logits, false, params.get("wte.weight"), false, a.dln);      // dL/dln_f
-            Gemm.mmAdd(a.logits, true, a.lnF.out, false, dWte);                  // dW_head = dlogitsᵀ ln_f
-        } else {
-            Gemm.mm(a.logits, false, params.get("lm_head.weight"), true, a.dln);
-            Gemm.mmAdd(a.lnF.out, true, a.logits, false, grads.get("lm_head.weight"));
+        try (MemoryWorkspace ignored = scope()) {
+            // dL/dlogits = (p − onehot(target)) / N
+            INDArray flatLogits = a.logits.reshape(a.logits.length());
+            INDArray minusOne = Nd4j.valueArrayOf(new long[] {n}, -1.0, a.logits.dataType());
+            Nd4j.exec(scatterAdd(flatLogits, targetIndex, minusOne));
+            a.logits.muli(1.0 / n);
+            if (config.tiedHead()) {
+                Gemm.mm(a.logits, false, params.get("wte.weight"), false, a.dln);      // dL/dln_f
+                Gemm.mmAdd(a.logits, true, a.lnF.out, false, dWte);                  // dW_head = dlogitsᵀ ln_f
+            } else {
+                Gemm.mm(a.logits, false, params.get("lm_head.weight"), true, a.dln);
+                Gemm.mmAdd(a.lnF.out, true, a.logits, false, grads.get("lm_head.weight"));
+            }
+            a.dx.assign(0);
+            LayerNorm.backward(a.dln, a.lnF, params.get("ln_f.weight"), a.dx,
+                    grads.get("ln_f.weight"), grads.get("ln_f.bias"), a.ones);
         }
-        a.dx.assign(0);
-        LayerNorm.backward(a.dln, a.lnF, params.get("ln_f.weight"), a.dx,
-                grads.get("ln_f.weight"), grads.get("ln_f.bias"));
         for (int l = config.nLayer() - 1; l >= 0; l--) {
-            Activations.Layer s = a.layers[l];
-            BlockWeights w = blocks[l];
-            BlockWeights g = BlockWeights.of(grads, l);
-            Mlp.backward(a.dx, s.ln2.out, w, s, a, g);                      // dx is dL/dx_{l+1}
-            LayerNorm.backward(a.dln, s.ln2, w.ln2W(), a.dx, g.ln2W(), g.ln2B()); // dx becomes dL/dx'
-            CausalSelfAttention.backward(a.dx, s.ln1.out, w, s, a, g);
-            LayerNorm.backward(a.dln, s.ln1, w.ln1W(), a.dx, g.ln1W(), g.ln1B()); // dx becomes dL/dx_l
+            try (MemoryWorkspace ignored = scope()) {
+                Activations.Layer s = a.layers[l];
+                BlockWeights w = blocks[l];
+                BlockWeights g = BlockWeights.of(grads, l);
+                Mlp.backward(a.dx, s.ln2.out, w, s, a, g);                  // dx is dL/dx_{l+1}
+                LayerNorm.backward(a.dln, s.ln2, w.ln2W(), a.dx, g.ln2W(), g.ln2B(), a.ones); // now dL/dx'
+                CausalSelfAttention.backward(a.dx, s.ln1.out, w, s, a, g);
+                LayerNorm.backward(a.dln, s.ln1, w.ln1W(), a.dx, g.ln1W(), g.ln1B(), a.ones); // now dL/dx_l
+            }
         }
         // embeddings: scatter-add rows into dwte (repeated tokens accumulate), sum over batch into dwpe
         Nd4j.exec(scatterAdd(dWte, flatIdx, a.dx));
         int b = a.batch;
         int t = a.seq;
         long c = config.dModel();
-        positions(grads.get("wpe.weight"), t).addi(a.dx.reshape(b, t * c).sum(0).reshape(t, c));
+        INDArray onesB = a.ones.get(NDArrayIndex.interval(0, b), NDArrayIndex.all());
+        Gemm.addColumnSums(onesB, a.dx.reshape(b, t * c), positions(grads.get("wpe.weight"), t).reshape(t * c));
     }
 
     /** (Re)allocates activations and the mask for this batch shape; records token and target indices. */

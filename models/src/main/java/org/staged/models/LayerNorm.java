@@ -41,9 +41,10 @@ final class LayerNorm {
      * Backward of {@link #forward}: dγ += Σ dy⊙x̂, dβ += Σ dy, and dx += rstd·(d − mean(d) − x̂·mean(d⊙x̂)) with
      * d = dy⊙γ. Accumulates, because dx is a residual stream gradient and γ, β gradients start at zero.
      */
-    static void backward(INDArray dy, Saved s, INDArray gamma, INDArray dx, INDArray dGamma, INDArray dBeta) {
-        dGamma.addi(dy.mul(s.xhat).sum(0));
-        dBeta.addi(dy.sum(0));
+    static void backward(INDArray dy, Saved s, INDArray gamma, INDArray dx, INDArray dGamma, INDArray dBeta,
+                         INDArray ones) {
+        Gemm.addColumnSums(ones, dy.mul(s.xhat), dGamma);
+        Gemm.addColumnSums(ones, dy, dBeta);
         INDArray d = dy.mulRowVector(gamma);                               // dL/dx̂ [N, C]
         INDArray meanD = d.mean(true, 1);                                  // [N, 1]
         INDArray meanDx = d.mul(s.xhat).mean(true, 1);                     // [N, 1]

@@ -92,19 +92,19 @@ public class GptTest {
     @Test
     public void overfitsOneSmallBatch() {
         ModelConfig cfg = ModelConfig.preset("micro").withContextLength(16).withWidth(32, 2, 128);
-        TrainingState s = TrainingState.fresh(cfg, GptInit.init(cfg, 2, DataType.FLOAT),
-                new LrSchedule(3e-3, 10, 300, LrSchedule.Decay.CONSTANT, 1.0));
-        Gpt gpt = new Gpt(cfg, s.params());
+        PackedState s = PackedState.of(TrainingState.fresh(cfg, GptInit.init(cfg, 2, DataType.FLOAT),
+                new LrSchedule(3e-3, 10, 300, LrSchedule.Decay.CONSTANT, 1.0)));
+        Gpt gpt = new Gpt(cfg, s.state().params());
         SplittableRandom rng = new SplittableRandom(9);
         INDArray idx = tokens(rng, 4, 16, cfg.vocabSize());
         INDArray tgt = tokens(rng, 4, 16, cfg.vocabSize());
-        Map<String, INDArray> g = TrainingState.zerosLike(s.params());
         AdamConfig adam = new AdamConfig(0.9, 0.98, 1e-6, true, 0.0, 1.0);
-        double first = gpt.lossAndGradients(idx, tgt, g);
+        double first = gpt.loss(idx, tgt);
         double loss = first;
         for (int i = 0; i < 300 && loss >= 0.1; i++) {
-            Adam.step(s, g, adam);
-            loss = gpt.lossAndGradients(idx, tgt, g);
+            s.zeroGrads();
+            loss = gpt.lossAndGradients(idx, tgt, s.grads());
+            Adam.step(s, adam);
         }
         assertTrue(first > 2.0, "initial loss " + first);
         assertTrue(loss < 0.1, "loss after training " + loss);
@@ -117,15 +117,16 @@ public class GptTest {
 
     private static double[] trainLosses(long seed) {
         ModelConfig cfg = ModelConfig.preset("micro").withContextLength(16).withWidth(16, 2, 64);
-        TrainingState s = TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT),
-                LrSchedule.cosine(1e-3, 2, 10));
-        Gpt gpt = new Gpt(cfg, s.params());
+        PackedState s = PackedState.of(TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT),
+                LrSchedule.cosine(1e-3, 2, 10)));
+        Gpt gpt = new Gpt(cfg, s.state().params());
         SplittableRandom rng = new SplittableRandom(seed);
-        Map<String, INDArray> g = TrainingState.zerosLike(s.params());
         double[] losses = new double[5];
         for (int i = 0; i < losses.length; i++) {
-            losses[i] = gpt.lossAndGradients(tokens(rng, 3, 16, cfg.vocabSize()), tokens(rng, 3, 16, cfg.vocabSize()), g);
-            Adam.step(s, g, AdamConfig.defaults());
+            s.zeroGrads();
+            losses[i] = gpt.lossAndGradients(tokens(rng, 3, 16, cfg.vocabSize()),
+                    tokens(rng, 3, 16, cfg.vocabSize()), s.grads());
+            Adam.step(s, AdamConfig.defaults());
         }
         return losses;
     }
