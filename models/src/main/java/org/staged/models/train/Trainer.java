@@ -1,0 +1,167 @@
+package org.staged.models.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.staged.api.TrainingState;
+import org.staged.models.Adam;
+import org.staged.models.AdamConfig;
+import org.staged.models.Gpt;
+import org.staged.models.PackedState;
+
+/**
+ * Trains one stage: batches from a token stream, Adam on the learning-rate schedule of the state, validation
+ * loss every {@code evalEvery} steps appended to {@code log.csv}, and the whole state checkpointed to
+ * {@code checkpoint.safetensors} with the data position, so {@link #resume} continues bit-identically.
+ */
+public final class Trainer {
+    /** File name of the run's checkpoint inside its directory. */
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** File name of the run's loss curve inside its directory. */
+    public static final String LOG = "log.csv";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TrainConfig cfg;
+    private final AdamConfig adam;
+    private final int[] train;
+    private final int[] val;
+    private final Path runDir;
+    private final boolean progress;
+    private Consumer<TrainLog.Row> onRow = r -> { };
+
+    /** Where a run ended. */
+    public record Result(TrainingState state, long tokens, double flops, double lastValLoss) {
+    }
+
+    /**
+     * @param cfg      steps, batch, evaluation and checkpoint cadence
+     * @param adam     optimizer settings
+     * @param train    training token stream
+     * @param val      validation token stream
+     * @param runDir   directory for the log and checkpoint
+     * @param progress whether to draw a progress bar on stderr
+     */
+    public Trainer(TrainConfig cfg, AdamConfig adam, int[] train, int[] val, Path runDir, boolean progress) {
+        this.cfg = cfg;
+        this.adam = adam;
+        this.train = train;
+        this.val = val;
+        this.runDir = runDir;
+        this.progress = progress;
+    }
+
+    /** Registers a callback for every log row (after it is written). */
+    public Trainer onRow(Consumer<TrainLog.Row> callback) {
+        this.onRow = callback;
+        return this;
+    }
+
+    /** @return true when {@code runDir} holds a checkpoint to resume from */
+    public static boolean canResume(Path runDir) {
+        return Files.exists(runDir.resolve(CHECKPOINT));
+    }
+
+    /**
+     * Trains from {@code initial} for {@code cfg.steps()} steps, starting a new log.
+     *
+     * @param initial      the state to train (fresh, or just grown)
+     * @param tokensBefore tokens consumed by earlier stages
+     * @param flopsBefore  FLOPs spent by earlier stages
+     * @return the final state and totals
+     */
+    public Result run(TrainingState initial, long tokensBefore, double flopsBefore) {
+        TokenBatches batches = new TokenBatches(train, initial.config().contextLength(), cfg.batchSize(), cfg.seed(),
+                true);
+        return loop(PackedState.of(initial), batches, 0, tokensBefore, flopsBefore, -1);
+    }
+
+    /**
+     * Continues from the checkpoint in {@code runDir}: same batches, same updates, the log cut back to the
+     * checkpoint's step.
+     *
+     * @return the final state and totals
+     */
+    public Result resume() {
+        Checkpoint.Loaded c = Checkpoint.load(runDir.resolve(CHECKPOINT));
+        JsonNode x = c.extra();
+        TokenBatches batches = new TokenBatches(train, c.state().config().contextLength(), cfg.batchSize(),
+                cfg.seed(), true);
+        batches.seek(x.get("epoch").asLong(), x.get("cursor").asInt());
+        long runStep = x.get("run_step").asLong();
+        return loop(PackedState.of(c.state()), batches, runStep, x.get("tokens").asLong(),
+                x.get("flops").asDouble(), runStep);
+    }
+
+    private Result loop(PackedState ps, TokenBatches batches, long runStep, long tokens, double flops, long keep) {
+        TrainingState s = ps.state();
+        int t = s.config().contextLength();
+        Gpt gpt = new Gpt(s.config(), s.params());
+        double flopsPerStep = (double) cfg.batchSize() * t * s.config().trainingFlopsPerToken(t);
+        ProgressBar bar = progress ? new ProgressBar("train", cfg.steps()) : null;
+        double lossSum = 0;
+        int lossCount = 0;
+        double lastVal = Double.NaN;
+        long startNanos = System.nanoTime();
+        long startStep = runStep;
+        try (TrainLog log = new TrainLog(runDir.resolve(LOG), keep)) {
+            while (runStep < cfg.steps()) {
+                TokenBatches.Batch b = batches.next();
+                double lr = s.lr();
+                ps.zeroGrads();
+                lossSum += gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
+                lossCount++;
+                Adam.step(ps, adam);
+                runStep++;
+                tokens += b.inputs().length();
+                flops += flopsPerStep;
+                if (runStep % cfg.evalEvery() == 0 || runStep == cfg.steps()) {
+                    lastVal = validationLoss(gpt, t);
+                    TrainLog.Row row = new TrainLog.Row(runStep, tokens, flops, lossSum / lossCount, lastVal, lr);
+                    log.append(row);
+                    lossSum = 0;
+                    lossCount = 0;
+                    if (runStep == cfg.steps()
+                            || (cfg.checkpointEvery() > 0 && runStep % cfg.checkpointEvery() == 0)) {
+                        Checkpoint.save(runDir.resolve(CHECKPOINT), s, extra(runStep, batches, tokens, flops));
+                    }
+                    onRow.accept(row);
+                }
+                if (bar != null) {
+                    double tps = (runStep - startStep) * (double) b.inputs().length()
+                            / ((System.nanoTime() - startNanos) / 1e9);
+                    bar.update(runStep, String.format("val %.3f %.0f tok/s", lastVal, tps));
+                }
+            }
+        }
+        if (bar != null) {
+            bar.finish();
+        }
+        return new Result(s, tokens, flops, lastVal);
+    }
+
+    /** Mean loss over the first {@code evalBatches} validation batches, always the same ones. */
+    private double validationLoss(Gpt gpt, int t) {
+        TokenBatches v = new TokenBatches(val, t, cfg.batchSize(), 0, false);
+        int n = (int) Math.max(1, Math.min(cfg.evalBatches(), v.sequences() / cfg.batchSize()));
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            TokenBatches.Batch b = v.next();
+            sum += gpt.loss(b.inputs(), b.targets());
+        }
+        return sum / n;
+    }
+
+    private ObjectNode extra(long runStep, TokenBatches batches, long tokens, double flops) {
+        ObjectNode x = JSON.createObjectNode();
+        x.put("run_step", runStep);
+        x.put("epoch", batches.epoch());
+        x.put("cursor", batches.cursor());
+        x.put("tokens", tokens);
+        x.put("flops", flops);
+        x.put("seed", cfg.seed());
+        return x;
+    }
+}
