@@ -47,7 +47,7 @@ public final class TrainLog implements AutoCloseable {
             List<String> kept = new ArrayList<>();
             kept.add(HEADER);
             if (Files.exists(file)) {
-                for (Row r : read(file)) {
+                for (Row r : read(file, true)) {
                     if (r.step() <= keepUpToStep) {
                         kept.add(r.csv());
                     }
@@ -81,6 +81,11 @@ public final class TrainLog implements AutoCloseable {
      * @throws CheckpointException naming the file and line of a malformed row
      */
     public static List<Row> read(Path file) {
+        return read(file, false);
+    }
+
+    /** With {@code dropTornTail}, a malformed last line (a row cut short by a crash) is dropped. */
+    private static List<Row> read(Path file, boolean dropTornTail) {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
@@ -91,6 +96,9 @@ public final class TrainLog implements AutoCloseable {
                 try {
                     rows.add(Row.parse(lines.get(i)));
                 } catch (RuntimeException e) {
+                    if (dropTornTail && i == lines.size() - 1) {
+                        break;
+                    }
                     throw new CheckpointException(file + ":" + (i + 1) + ": malformed row '" + lines.get(i) + "'");
                 }
             }

@@ -67,6 +67,7 @@ public class TrainerTest {
             // simulated crash
         }
         assertEquals(TrainLog.read(crashed.resolve(Trainer.LOG)).size(), 5);
+        Files.writeString(crashed.resolve(Trainer.LOG), "12,76", java.nio.file.StandardOpenOption.APPEND); // torn row
         assertTrue(Trainer.canResume(crashed));
         trainer(crashed, 12).resume();
         assertEquals(Files.readAllLines(crashed.resolve(Trainer.LOG)), Files.readAllLines(straight.resolve(Trainer.LOG)));

@@ -1,0 +1,35 @@
+package org.staged.reproduce;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.staged.models.Bench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code staged bench}: training throughput on random tokens, comparable with shared/bench/torch_gpt.py. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure training speed (tokens/s, model GFLOP/s, MFU against a measured sgemm peak, peak RSS) "
+                + "on random tokens with the reference's batch shapes: tiny B=32, small B=16, full context.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, split = ",", description = "presets to measure (default: ${DEFAULT-VALUE})")
+    List<String> configs = List.of("tiny", "small");
+    @Option(names = "--threads", description = "CPU threads (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
+    int warmup = 3;
+    @Option(names = "--steps", description = "timed steps; the median is reported (default: ${DEFAULT-VALUE})")
+    int steps = 8;
+    @Option(names = "--batch", description = "sequences per step (default: the reference's)")
+    Integer batch;
+
+    @Override
+    public Integer call() {
+        Bench.setThreads(threads);
+        double peak = Bench.sgemmPeakGflops();
+        for (String c : configs) {
+            int b = batch != null ? batch : Bench.referenceBatch(c);
+            System.out.println(Bench.run(c, b, warmup, steps, threads, peak).line());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,44 @@
+package org.staged.reproduce;
+
+import org.staged.eval.data.DataException;
+import org.staged.models.train.CheckpointException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code staged} command line: one program, one subcommand per job. */
+@Command(name = "staged", mixinStandardHelpOptions = true, version = "staged 0.1.0",
+        description = "Staged training of transformer language models (Shen et al., ICML 2022): train a small "
+                + "GPT, grow its whole training state, keep training.",
+        subcommands = {TrainCommand.class, BenchCommand.class, ReproduceCommand.class,
+                CommandLine.HelpCommand.class})
+public final class StagedCli implements Runnable {
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        OpenMpDefaults.apply();
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the command line.
+     *
+     * @param args arguments
+     * @return exit status: 0 success, 1 failure, 2 bad usage
+     */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new StagedCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof DataException || e instanceof CheckpointException || e instanceof IllegalArgumentException) {
+                cmd.getErr().println("staged " + cmd.getCommandName() + ": error: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,70 @@
+package org.staged.reproduce;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.staged.models.Bench;
+import org.staged.models.train.TrainLog;
+import org.staged.models.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code staged train}: train one GPT on the training text, with resume. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a GPT on the training text; rerun the same command to resume after an interruption.")
+public final class TrainCommand implements Callable<Integer> {
+    // model and data
+    @Option(names = {"-c", "--config"}, description = "model preset: micro, tiny, small, gpt2-base, gpt2-large "
+            + "(default: ${DEFAULT-VALUE})")
+    String config = "tiny";
+    @Option(names = "--data-dir", description = "data directory (default: $STAGED_DATA_DIR, else ./data)")
+    Path dataDir;
+    @Option(names = "--sources", split = ",", description = "training sources under train/ (default: ${DEFAULT-VALUE})")
+    List<String> sources = List.of("wikipedia_en", "gutenberg_en");
+    @Option(names = "--max-chars", description = "characters of training text to read (default: ${DEFAULT-VALUE})")
+    long maxChars = 8_000_000;
+    @Option(names = "--val-fraction", description = "held-out fraction for validation (default: ${DEFAULT-VALUE})")
+    double valFraction = 0.02;
+    @Option(names = "--tokenizer", description = "byte, gpt2 or bpe:N (default: byte for a 256-token preset, "
+            + "else bpe:<preset vocabulary>)")
+    String tokenizer;
+    // optimisation
+    @Option(names = "--steps", description = "optimizer steps (default: ${DEFAULT-VALUE})")
+    long steps = 300;
+    @Option(names = "--batch", description = "sequences per step (default: ${DEFAULT-VALUE})")
+    int batch = 16;
+    @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    double lr = 1e-3;
+    @Option(names = "--warmup", description = "warmup steps (default: 10%% of --steps)")
+    Long warmup;
+    @Option(names = "--seed", description = "seed of initialisation, split and data order (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+    // evaluation and output
+    @Option(names = "--eval-every", description = "steps between validation evaluations (default: ${DEFAULT-VALUE})")
+    int evalEvery = 25;
+    @Option(names = "--eval-batches", description = "validation batches per evaluation (default: ${DEFAULT-VALUE})")
+    int evalBatches = 8;
+    @Option(names = "--checkpoint-every", description = "steps between checkpoints, a multiple of --eval-every "
+            + "(default: ${DEFAULT-VALUE})")
+    int checkpointEvery = 50;
+    @Option(names = {"-o", "--out"}, description = "run directory (default: runs/<config>)")
+    Path out;
+    @Option(names = "--threads", description = "CPU threads (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        Bench.setThreads(threads);
+        TrainJob job = new TrainJob(config, dataDir, sources, maxChars, valFraction,
+                tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr,
+                warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
+                out != null ? out : Path.of("runs", config));
+        Trainer.Result r = job.run(!quiet);
+        System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
+        System.out.printf("final validation loss %.4f after %d tokens, %.3g FLOPs; log %s%n", r.lastValLoss(),
+                r.tokens(), r.flops(), job.out().resolve(Trainer.LOG));
+        return 0;
+    }
+}

@@ -1,0 +1,109 @@
+package org.staged.reproduce;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.staged.api.LrSchedule;
+import org.staged.api.ModelConfig;
+import org.staged.api.TrainingState;
+import org.staged.eval.data.DataDir;
+import org.staged.eval.data.TrainingText;
+import org.staged.eval.text.Tokenizer;
+import org.staged.eval.text.Tokenizers;
+import org.staged.models.AdamConfig;
+import org.staged.models.GptInit;
+import org.staged.models.train.CheckpointException;
+import org.staged.models.train.TrainConfig;
+import org.staged.models.train.Trainer;
+
+/**
+ * One training run from text to checkpoint: read and split the training text, build the tokenizer, train
+ * (or resume) a GPT, and keep the options in {@code run.json} so a resumed run cannot silently change them.
+ *
+ * @param preset          model preset; its vocabulary size is replaced by the tokenizer's
+ * @param dataDir         data directory flag (null: environment or default)
+ * @param sources         training sources under {@code train/}
+ * @param maxChars        characters of training text to read
+ * @param valFraction     held-out fraction of that text
+ * @param tokenizer       tokenizer spec ({@code byte}, {@code gpt2}, {@code bpe:N})
+ * @param steps           optimizer steps
+ * @param batch           sequences per step
+ * @param lr              peak learning rate
+ * @param warmup          warmup steps
+ * @param evalEvery       steps between validation evaluations
+ * @param evalBatches     validation batches per evaluation
+ * @param checkpointEvery steps between checkpoints
+ * @param seed            seed of initialisation, data split and order
+ * @param out             run directory
+ */
+public record TrainJob(String preset, Path dataDir, List<String> sources, long maxChars, double valFraction,
+                       String tokenizer, long steps, int batch, double lr, long warmup, int evalEvery,
+                       int evalBatches, int checkpointEvery, long seed, Path out) {
+    /** File holding the options a run was started with. */
+    public static final String OPTIONS = "run.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** @return the default tokenizer of a preset: bytes up to a 256-token vocabulary, else a BPE of its size */
+    public static String defaultTokenizer(String preset) {
+        int v = ModelConfig.preset(preset).vocabSize();
+        return v <= 256 ? "byte" : "bpe:" + v;
+    }
+
+    /**
+     * Trains, or resumes when {@code out} holds a checkpoint of the same options.
+     *
+     * @param progress whether to draw progress bars
+     * @return where the run ended
+     */
+    public Trainer.Result run(boolean progress) {
+        DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
+        ModelConfig base = ModelConfig.preset(preset);
+        TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed);
+        checkOptions();
+        TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
+        Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
+        ModelConfig cfg = base.withVocabSize(tok.vocabSize());
+        int[] train = tok.encode(text.train());
+        int[] val = tok.encode(text.val());
+        Trainer trainer = new Trainer(tc, AdamConfig.defaults(), train, val, out, progress);
+        if (Trainer.canResume(out)) {
+            return trainer.resume();
+        }
+        LrSchedule schedule = new LrSchedule(lr, warmup, steps, LrSchedule.Decay.COSINE, 0.1);
+        TrainingState fresh = TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT), schedule);
+        return trainer.run(fresh, 0, 0);
+    }
+
+    /** Writes run.json, or checks that an existing one matches these options. */
+    private void checkOptions() {
+        try {
+            Files.createDirectories(out);
+            Path f = out.resolve(OPTIONS);
+            String mine = JSON.writeValueAsString(JSON.valueToTree(withoutPaths()));
+            if (Files.exists(f)) {
+                String theirs = Files.readString(f);
+                if (!JSON.readTree(theirs).equals(JSON.readTree(mine))) {
+                    throw new IllegalArgumentException(f + " was written with other options; resume with the same "
+                            + "options or use another --out directory.\n  saved: " + JSON.readTree(theirs)
+                            + "\n  now:   " + JSON.readTree(mine));
+                }
+                return;
+            }
+            Path tmp = out.resolve(OPTIONS + ".tmp");
+            Files.writeString(tmp, mine);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CheckpointException(out + ": cannot write " + OPTIONS + ": " + e.getMessage(), e);
+        }
+    }
+
+    private TrainJob withoutPaths() {
+        return new TrainJob(preset, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, warmup,
+                evalEvery, evalBatches, checkpointEvery, seed, null);
+    }
+}

@@ -1,0 +1,119 @@
+package org.staged.reproduce;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.staged.models.train.TrainLog;
+import org.staged.models.train.Trainer;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
+/** The command line end to end on a generated data directory, including a real kill and resume. */
+public class StagedCliTest {
+    private Path data;
+
+    @BeforeClass
+    public void makeData() throws IOException {
+        data = Files.createTempDirectory("data");
+        Path src = Files.createDirectories(data.resolve("train/demo"));
+        SplittableRandom rng = new SplittableRandom(1);
+        String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "its", "log"};
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(src.resolve("part-000.jsonl.gz")))) {
+            for (int d = 0; d < 200; d++) {
+                StringBuilder s = new StringBuilder();
+                for (int w = 0; w < 120; w++) {
+                    s.append(words[rng.nextInt(words.length)]).append(w % 12 == 11 ? ".\\n" : " ");
+                }
+                o.write(("{\"text\": \"" + s + "\"}\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private List<String> trainArgs(Path out, int steps) {
+        return List.of("train", "-c", "micro", "--data-dir", data.toString(), "--sources", "demo", "--steps",
+                Integer.toString(steps), "--batch", "4", "--eval-every", "2", "--checkpoint-every", "4",
+                "--eval-batches", "2", "--val-fraction", "0.1", "--threads", "1", "-q", "-o", out.toString());
+    }
+
+    @Test
+    public void trainWritesALogWithFallingLoss() throws IOException {
+        Path out = Files.createTempDirectory("run");
+        assertEquals(StagedCli.run(trainArgs(out, 40).toArray(String[]::new)), 0);
+        List<TrainLog.Row> rows = TrainLog.read(out.resolve(Trainer.LOG));
+        assertEquals(rows.size(), 20);
+        assertTrue(rows.get(19).valLoss() < rows.get(0).valLoss(), "validation loss should fall");
+        assertTrue(Files.exists(out.resolve(Trainer.CHECKPOINT)) && Files.exists(out.resolve(TrainJob.OPTIONS)));
+    }
+
+    @Test
+    public void missingDataDirectoryIsOneClearError() throws IOException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        Path out = Files.createTempDirectory("run").resolve("never");
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = new picocli.CommandLine(new StagedCli()).setErr(new java.io.PrintWriter(System.err, true))
+                    .setExecutionExceptionHandler((e, cmd, p) -> {
+                        cmd.getErr().println(e.getMessage());
+                        return 1;
+                    }).execute("train", "--data-dir", "/no/such/dir", "-o", out.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(code, 1);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("STAGED_DATA_DIR"), err.toString());
+        assertTrue(!Files.exists(out), "nothing written before the data check");
+    }
+
+    @Test
+    public void changedOptionsOnResumeAreRefused() throws IOException {
+        Path out = Files.createTempDirectory("run");
+        assertEquals(StagedCli.run(trainArgs(out, 4).toArray(String[]::new)), 0);
+        List<String> other = new ArrayList<>(trainArgs(out, 4));
+        other.set(other.indexOf("--batch") + 1, "8");
+        assertEquals(StagedCli.run(other.toArray(String[]::new)), 1);
+    }
+
+    @Test
+    public void killedTrainingResumesBitIdentically() throws Exception {
+        Path straight = Files.createTempDirectory("run");
+        assertEquals(StagedCli.run(trainArgs(straight, 60).toArray(String[]::new)), 0);
+
+        Path killed = Files.createTempDirectory("run");
+        Process p = child(trainArgs(killed, 60));
+        Path ckpt = killed.resolve(Trainer.CHECKPOINT);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(ckpt) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        p.destroyForcibly().waitFor();                   // SIGKILL, mid-run
+        assertTrue(Files.exists(ckpt), "child wrote no checkpoint before it was killed");
+        int rowsAtKill = TrainLog.read(killed.resolve(Trainer.LOG)).size();
+        assertTrue(rowsAtKill < 30, "child finished before it could be killed (" + rowsAtKill + " rows)");
+
+        assertEquals(StagedCli.run(trainArgs(killed, 60).toArray(String[]::new)), 0);   // same command resumes
+        assertEquals(Files.readAllLines(killed.resolve(Trainer.LOG)), Files.readAllLines(straight.resolve(Trainer.LOG)));
+        assertEquals(Files.readAllBytes(ckpt), Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));
+    }
+
+    private static Process child(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+}
