@@ -103,7 +103,7 @@ public final class Bench {
     public static void setThreads(int threads) {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
+        Gemm.setThreads(threads);
     }
 
     /** @return peak resident set size of this process in MB (Linux VmHWM), or -1 when unknown */

@@ -81,6 +81,34 @@ public class GptTest {
     }
 
     @Test
+    public void splittingProductsOverThreadsGivesTheSameGradients() {
+        ModelConfig cfg = ModelConfig.preset("tiny").withWidth(64, 4, 256).withLayers(2);
+        Map<String, INDArray> p = randomParams(cfg, 3, DataType.FLOAT);
+        SplittableRandom rng = new SplittableRandom(8);
+        INDArray idx = tokens(rng, 8, 64, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 8, 64, cfg.vocabSize());
+        Map<String, INDArray> one = TrainingState.zerosLike(p);
+        Map<String, INDArray> two = TrainingState.zerosLike(p);
+        try {
+            Gemm.setThreads(1);
+            double l1 = new Gpt(cfg, p).lossAndGradients(idx, tgt, one);
+            Gemm.setThreads(2);
+            double l2 = new Gpt(cfg, p).lossAndGradients(idx, tgt, two);
+            assertEquals(l2, l1, 1e-6 * Math.abs(l1));
+            for (String k : p.keySet()) {
+                if (k.endsWith("attn.k.bias")) {
+                    continue; // zero up to rounding (see the finite-difference test): no relative comparison
+                }
+                double rel = one.get(k).sub(two.get(k)).norm2Number().doubleValue()
+                        / one.get(k).norm2Number().doubleValue();
+                assertTrue(rel < 1e-5, k + ": relative difference " + rel);
+            }
+        } finally {
+            Gemm.setThreads(1);
+        }
+    }
+
+    @Test
     public void freshModelPredictsNearlyUniformly() {
         ModelConfig cfg = ModelConfig.preset("tiny");
         Gpt gpt = new Gpt(cfg, GptInit.init(cfg, 1, DataType.FLOAT));

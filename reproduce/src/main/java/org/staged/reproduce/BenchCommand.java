@@ -18,7 +18,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "untimed steps (default: ${DEFAULT-VALUE})")
     int warmup = 3;
     @Option(names = "--steps", description = "timed steps; the median is reported (default: ${DEFAULT-VALUE})")
-    int steps = 8;
+    int steps = 10;
     @Option(names = "--batch", description = "sequences per step (default: the reference's)")
     Integer batch;
 
@@ -27,6 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
         Bench.setThreads(threads);
         double peak = Bench.sgemmPeakGflops();
         for (String c : configs) {
+            System.gc(); // off-heap buffers of the previous config are freed only by a collection
             int b = batch != null ? batch : Bench.referenceBatch(c);
             System.out.println(Bench.run(c, b, warmup, steps, threads, peak).line());
         }
