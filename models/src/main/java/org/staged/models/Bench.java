@@ -23,11 +23,11 @@ public final class Bench {
     /** One benchmark line. */
     public record Result(String config, int threads, double tokensPerS, double gflops, double mfu,
                          double peakGflops, long peakRssMb, double medianStepS, double firstLoss, double lastLoss) {
-        /** @return the line {@code BENCH config=… tokens_per_s=… gflops=… mfu=… peak_rss_mb=…} */
+        /** @return {@code BENCH config=… tokens_per_s=… gflops=… mfu=… peak_rss_mb=…} then the other fields */
         public String line() {
-            return String.format("BENCH config=%s threads=%d tokens_per_s=%.0f gflops=%.1f mfu=%.2f peak_rss_mb=%d "
-                            + "median_step_s=%.3f sgemm_peak_gflops=%.1f loss=%.4f->%.4f",
-                    config, threads, tokensPerS, gflops, mfu, peakRssMb, medianStepS, peakGflops, firstLoss, lastLoss);
+            return String.format(java.util.Locale.ROOT, "BENCH config=%s tokens_per_s=%.0f gflops=%.1f mfu=%.2f "
+                            + "peak_rss_mb=%d threads=%d median_step_s=%.3f sgemm_peak_gflops=%.1f loss=%.4f->%.4f",
+                    config, tokensPerS, gflops, mfu, peakRssMb, threads, medianStepS, peakGflops, firstLoss, lastLoss);
         }
     }
 
