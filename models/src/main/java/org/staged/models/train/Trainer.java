@@ -104,6 +104,7 @@ public final class Trainer {
         double lossSum = 0;
         int lossCount = 0;
         double lastVal = Double.NaN;
+        double smoothLoss = Double.NaN;   // exponential moving average of the training loss, for display
         long startNanos = System.nanoTime();
         long startStep = runStep;
         try (TrainLog log = new TrainLog(runDir.resolve(LOG), keep)) {
@@ -111,8 +112,10 @@ public final class Trainer {
                 TokenBatches.Batch b = batches.next();
                 double lr = s.lr();
                 ps.zeroGrads();
-                lossSum += gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
+                double loss = gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
+                lossSum += loss;
                 lossCount++;
+                smoothLoss = Double.isNaN(smoothLoss) ? loss : 0.9 * smoothLoss + 0.1 * loss;
                 Adam.step(ps, adam);
                 runStep++;
                 tokens += b.inputs().length();
@@ -132,7 +135,7 @@ public final class Trainer {
                 if (bar != null) {
                     double tps = (runStep - startStep) * (double) b.inputs().length()
                             / ((System.nanoTime() - startNanos) / 1e9);
-                    bar.update(runStep, String.format("val %.3f %.0f tok/s", lastVal, tps));
+                    bar.update(runStep, String.format("loss %.3f val %.3f %.0f tok/s", smoothLoss, lastVal, tps));
                 }
             }
         }
