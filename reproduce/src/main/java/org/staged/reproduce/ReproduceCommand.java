@@ -1,12 +1,10 @@
 package org.staged.reproduce;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.staged.api.AtomicFiles;
 import org.staged.models.Bench;
-import org.staged.models.train.CheckpointException;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
 import picocli.CommandLine.Command;
@@ -43,7 +41,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         Trainer.Result r = job.run(true);
         List<TrainLog.Row> rows = TrainLog.read(job.out().resolve(Trainer.LOG));
         String table = LossCurve.markdown(rows);
-        write(dir.resolve("loss_curve.md"), "# Baseline loss curve (" + preset + ")\n\n" + table);
+        AtomicFiles.writeString(dir.resolve("loss_curve.md"), "# Baseline loss curve (" + preset + ")\n\n" + table);
         System.out.println(table);
         System.out.printf("validation loss %.4f -> %.4f; results in %s%n", rows.get(0).valLoss(), r.lastValLoss(), dir);
         return 0;
@@ -55,14 +53,4 @@ public final class ReproduceCommand implements Callable<Integer> {
                 evalEvery * 2, 1, dir.resolve("baseline-" + config));
     }
 
-    private static void write(Path file, String text) {
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new CheckpointException(file + ": cannot write: " + e.getMessage(), e);
-        }
-    }
 }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
@@ -94,9 +94,7 @@ public record TrainJob(String preset, Path dataDir, List<String> sources, long m
                 }
                 return;
             }
-            Path tmp = out.resolve(OPTIONS + ".tmp");
-            Files.writeString(tmp, mine);
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(f, mine);
         } catch (IOException e) {
             throw new CheckpointException(out + ": cannot write " + OPTIONS + ": " + e.getMessage(), e);
         }

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.staged.api.AtomicFiles;
 
 /**
  * Byte-level BPE (Sennrich et al. 2016 on bytes, as GPT-2) trained on the training text with a chosen
@@ -165,13 +164,7 @@ public final class BpeTokenizer implements Tokenizer {
         for (int[] mg : merges) {
             ms.addArray().add(mg[0]).add(mg[1]);
         }
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, root.toString());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new IllegalStateException(file + ": cannot write tokenizer: " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(file, root.toString());
     }
 
     @Override

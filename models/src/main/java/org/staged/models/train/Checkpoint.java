@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +23,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
@@ -90,22 +90,16 @@ public final class Checkpoint {
         int pad = (8 - h.length % 8) % 8; // the format allows trailing spaces; keeps tensors 8-byte aligned
         byte[] headerBytes = Arrays.copyOf(h, h.length + pad);
         Arrays.fill(headerBytes, h.length, headerBytes.length, (byte) ' ');
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
-                writeFully(ch, len.flip());
-                writeFully(ch, ByteBuffer.wrap(headerBytes));
+            AtomicFiles.write(file, out -> {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).array());
+                out.write(headerBytes);
                 for (byte[] b : blobs) {
-                    writeFully(ch, ByteBuffer.wrap(b));
+                    out.write(b);
                 }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new CheckpointException(file + ": cannot write checkpoint: " + e.getMessage(), e);
+            });
+        } catch (UncheckedIOException e) {
+            throw new CheckpointException(e.getMessage(), e);
         }
     }
 
@@ -222,12 +216,6 @@ public final class Checkpoint {
             }
         }
         return b.flip();
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 
     private static MessageDigest sha256() {

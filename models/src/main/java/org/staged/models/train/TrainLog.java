@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.staged.api.AtomicFiles;
 
 /**
  * The loss curve of a run as CSV: one row per evaluation, appended and flushed as training goes, so the
@@ -53,9 +53,7 @@ public final class TrainLog implements AutoCloseable {
                     }
                 }
             }
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, kept, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, String.join(System.lineSeparator(), kept) + System.lineSeparator());
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot open log: " + e.getMessage(), e);

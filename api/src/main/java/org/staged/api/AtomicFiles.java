@@ -1,0 +1,66 @@
+package org.staged.api;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Writes files so that a crash leaves either the old file or the new one, never a half-written one: the
+ * content goes to a temporary sibling, is synced to disk, and is renamed over the target.
+ */
+public final class AtomicFiles {
+    /** Produces a file's content. */
+    @FunctionalInterface
+    public interface Content {
+        /**
+         * @param out where to write
+         * @throws IOException on a write fault
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private AtomicFiles() {
+    }
+
+    /**
+     * Replaces {@code file} with what {@code content} writes, creating parent directories.
+     *
+     * @param file    target
+     * @param content the writer of the new content
+     * @throws UncheckedIOException naming the file when it cannot be written
+     */
+    public static void write(Path file, Content content) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
+                 OutputStream out = new BufferedOutputStream(fos, 1 << 20)) {
+                content.writeTo(out);
+                out.flush();
+                fos.getFD().sync();
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Replaces {@code file} with {@code text} in UTF-8.
+     *
+     * @param file target
+     * @param text new content
+     */
+    public static void writeString(Path file, String text) {
+        write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}
