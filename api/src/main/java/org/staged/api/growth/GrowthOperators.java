@@ -1,0 +1,171 @@
+package org.staged.api.growth;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import org.staged.api.ModelConfig;
+import org.staged.api.TrainingState;
+
+/**
+ * The registry of growth operators found on the classpath. Providers are loaded one at a time, so a broken
+ * jar is reported by name and the others still load; duplicate names and other API versions are refused;
+ * operators are selected by explicit name, never "first found".
+ */
+public final class GrowthOperators {
+    private final Map<String, GrowthOperator> byName;
+    private final List<String> problems;
+
+    private GrowthOperators(Map<String, GrowthOperator> byName, List<String> problems) {
+        this.byName = Collections.unmodifiableMap(byName);
+        this.problems = List.copyOf(problems);
+    }
+
+    /** @return the operators visible to this class's class loader */
+    public static GrowthOperators discover() {
+        return discover(GrowthOperators.class.getClassLoader());
+    }
+
+    /**
+     * @param loader where to look for {@code META-INF/services/org.staged.api.growth.GrowthOperator}
+     * @return the operators found, and a description of every provider that could not be used
+     */
+    public static GrowthOperators discover(ClassLoader loader) {
+        Map<String, GrowthOperator> found = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        Iterator<GrowthOperator> it = ServiceLoader.load(GrowthOperator.class, loader).iterator();
+        while (true) {
+            GrowthOperator op;
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                op = it.next();
+            } catch (ServiceConfigurationError e) {
+                problems.add("cannot load a growth operator: " + e.getMessage());
+                continue;
+            }
+            String cls = op.getClass().getName();
+            try {
+                if (op.apiVersion() != GrowthOperator.API_VERSION) {
+                    problems.add(cls + " was built for growth API " + op.apiVersion() + ", this is "
+                            + GrowthOperator.API_VERSION);
+                    continue;
+                }
+                String name = op.name();
+                GrowthOperator other = found.putIfAbsent(name, op);
+                if (other != null) {
+                    problems.add("two operators are named '" + name + "': " + other.getClass().getName() + " and "
+                            + cls + "; the second is ignored");
+                }
+            } catch (RuntimeException e) {
+                problems.add(cls + " failed while describing itself: " + e);
+            }
+        }
+        return new GrowthOperators(found, problems);
+    }
+
+    /** @return operators by name, in discovery order */
+    public Map<String, GrowthOperator> all() {
+        return byName;
+    }
+
+    /** @return providers that could not be used, one sentence each */
+    public List<String> problems() {
+        return problems;
+    }
+
+    /**
+     * @param name an operator name
+     * @return the operator
+     * @throws IllegalArgumentException listing the known names when {@code name} is unknown
+     */
+    public GrowthOperator get(String name) {
+        GrowthOperator op = byName.get(name.trim());
+        if (op == null) {
+            throw new IllegalArgumentException("unknown growth operator '" + name.trim() + "'; known: "
+                    + String.join(", ", byName.keySet()));
+        }
+        return op;
+    }
+
+    /**
+     * Parses one stage: a name, or names joined by commas applied left to right ({@code width,width}).
+     *
+     * @param spec the stage
+     * @return the operator
+     */
+    public GrowthOperator stage(String spec) {
+        String[] names = spec.split(",");
+        if (names.length == 1) {
+            return get(names[0]);
+        }
+        List<GrowthOperator> parts = new ArrayList<>();
+        for (String n : names) {
+            parts.add(get(n));
+        }
+        return new Composite(parts);
+    }
+
+    /**
+     * Parses a multi-stage plan: stages separated by semicolons, e.g. {@code width;width} (two stages).
+     *
+     * @param spec the plan
+     * @return one operator per stage
+     */
+    public List<GrowthOperator> stages(String spec) {
+        List<GrowthOperator> out = new ArrayList<>();
+        for (String s : spec.split(";")) {
+            out.add(stage(s));
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code op.apply} and checks its contract, so a faulty plugin is reported by name rather than as a
+     * failure deep inside training.
+     *
+     * @param op    the operator
+     * @param state the state to grow
+     * @return the grown state
+     * @throws GrowthException naming the operator when it fails or returns a state of the wrong shape
+     */
+    public static TrainingState applyChecked(GrowthOperator op, TrainingState state) {
+        String who = "growth operator '" + safeName(op) + "' (" + op.getClass().getName() + ")";
+        ModelConfig expected;
+        try {
+            expected = op.grownConfig(state.config());
+        } catch (IllegalArgumentException e) {
+            throw new GrowthException(who + " does not apply: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new GrowthException(who + " failed computing its grown config: " + e, e);
+        }
+        TrainingState grown;
+        try {
+            grown = op.apply(state);
+        } catch (RuntimeException e) {
+            throw new GrowthException(who + " failed: " + e, e);
+        }
+        if (grown == null || grown == state) {
+            throw new GrowthException(who + " returned " + (grown == null ? "null" : "its input")
+                    + " instead of a new state", null);
+        }
+        if (!grown.config().equals(expected)) {
+            throw new GrowthException(who + " returned a state for " + grown.config() + ", expected " + expected,
+                    null);
+        }
+        return grown;
+    }
+
+    private static String safeName(GrowthOperator op) {
+        try {
+            return op.name();
+        } catch (RuntimeException e) {
+            return "?";
+        }
+    }
+}

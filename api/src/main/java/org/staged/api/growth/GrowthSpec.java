@@ -1,0 +1,34 @@
+package org.staged.api.growth;
+
+import org.staged.api.LrSchedule;
+
+/**
+ * How a grown state continues training: the target model's schedule, ρ of Eq. 9
+ * (S_GROWTH-TARGET = ρ·S_PRE-GROWTH), and optionally a continuation that overrides the operator's own
+ * (the LR-restart ablation of §6.3 works with any operator).
+ *
+ * @param target   the target model's learning-rate schedule
+ * @param rho      ρ, positive
+ * @param override continuation to use instead of the operator's default, or null
+ */
+public record GrowthSpec(LrSchedule target, double rho, ScheduleContinuation override) {
+
+    /** Validates the fields. */
+    public GrowthSpec {
+        if (target == null) {
+            throw new IllegalArgumentException("GrowthSpec: target schedule must be set");
+        }
+        if (!(rho > 0) || !Double.isFinite(rho)) {
+            throw new IllegalArgumentException("GrowthSpec: rho must be > 0, found " + rho);
+        }
+    }
+
+    /**
+     * @param target the target schedule
+     * @param rho    ρ
+     * @return a spec that follows each operator's own continuation
+     */
+    public static GrowthSpec of(LrSchedule target, double rho) {
+        return new GrowthSpec(target, rho, null);
+    }
+}
