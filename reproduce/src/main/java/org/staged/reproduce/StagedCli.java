@@ -1,5 +1,6 @@
 package org.staged.reproduce;
 
+import org.staged.api.growth.GrowthException;
 import org.staged.eval.data.DataException;
 import org.staged.models.train.CheckpointException;
 import picocli.CommandLine;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "staged", mixinStandardHelpOptions = true, version = "staged 0.1.0",
         description = "Staged training of transformer language models (Shen et al., ICML 2022): train a small "
                 + "GPT, grow its whole training state, keep training.",
-        subcommands = {TrainCommand.class, BenchCommand.class, ReproduceCommand.class,
+        subcommands = {TrainCommand.class, GrowCommand.class, BenchCommand.class, ReproduceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StagedCli implements Runnable {
 
@@ -28,7 +29,8 @@ public final class StagedCli implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new StagedCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof DataException || e instanceof CheckpointException || e instanceof IllegalArgumentException) {
+            if (e instanceof DataException || e instanceof CheckpointException || e instanceof IllegalArgumentException
+                    || e instanceof GrowthException) {
                 cmd.getErr().println("staged " + cmd.getCommandName() + ": error: " + e.getMessage());
                 return 1;
             }

@@ -62,20 +62,13 @@ public interface GrowthOperator {
     }
 
     /**
-     * Grows the state and continues its learning-rate schedule per {@code spec}: at GROWTH-TARGET
-     * (step round(ρ·S), S the original's schedule position, Algorithm 1: t ← t·ρ), at a restart, or unchanged.
+     * Grows the state and continues its learning-rate schedule per {@code spec} ({@link GrowthSpec#place}).
      *
      * @param original the state before growth, not modified
      * @param spec     target schedule, ρ, optional continuation override
      * @return the grown state, ready to train
      */
     default TrainingState grow(TrainingState original, GrowthSpec spec) {
-        TrainingState grown = apply(original);
-        ScheduleContinuation how = spec.override() != null ? spec.override() : claims().schedule();
-        return switch (how) {
-            case GROWTH_TARGET -> grown.withSchedule(spec.target(), Math.round(spec.rho() * original.scheduleStep()));
-            case RESTART -> grown.withSchedule(spec.target(), 0);
-            case KEEP -> grown;
-        };
+        return spec.place(original, apply(original), claims().schedule());
     }
 }

@@ -161,6 +161,18 @@ public final class GrowthOperators {
         return grown;
     }
 
+    /**
+     * {@link #applyChecked} followed by {@link GrowthSpec#place}: what the harness and the CLI use.
+     *
+     * @param op    the operator
+     * @param state the state to grow
+     * @param spec  where the schedule continues
+     * @return the grown state, ready to train
+     */
+    public static TrainingState growChecked(GrowthOperator op, TrainingState state, GrowthSpec spec) {
+        return spec.place(state, applyChecked(op, state), op.claims().schedule());
+    }
+
     private static String safeName(GrowthOperator op) {
         try {
             return op.name();

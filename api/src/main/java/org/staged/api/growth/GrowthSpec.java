@@ -1,6 +1,7 @@
 package org.staged.api.growth;
 
 import org.staged.api.LrSchedule;
+import org.staged.api.TrainingState;
 
 /**
  * How a grown state continues training: the target model's schedule, ρ of Eq. 9
@@ -30,5 +31,23 @@ public record GrowthSpec(LrSchedule target, double rho, ScheduleContinuation ove
      */
     public static GrowthSpec of(LrSchedule target, double rho) {
         return new GrowthSpec(target, rho, null);
+    }
+
+    /**
+     * Places a grown state on its schedule: at GROWTH-TARGET (step round(ρ·S), S the original's position;
+     * Algorithm 1: t ← t·ρ), at a restart, or unchanged.
+     *
+     * @param original     the state before growth
+     * @param grown        the state after growth, still on the original schedule
+     * @param continuation the operator's continuation, used unless this spec overrides it
+     * @return the grown state on its schedule
+     */
+    public TrainingState place(TrainingState original, TrainingState grown, ScheduleContinuation continuation) {
+        ScheduleContinuation how = override != null ? override : continuation;
+        return switch (how) {
+            case GROWTH_TARGET -> grown.withSchedule(target, Math.round(rho * original.scheduleStep()));
+            case RESTART -> grown.withSchedule(target, 0);
+            case KEEP -> grown;
+        };
     }
 }
