@@ -3,7 +3,6 @@ package org.staged.operators;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
 import org.staged.api.growth.GrowthClaims;
@@ -53,9 +52,9 @@ public class DepthGrowth implements GrowthOperator {
                 v.put(name, s.adamV().get(from).dup());
             } else {                                         // identity block after original block layer/2
                 INDArray like = s.params().get(rename(name, layer / 2));
-                p.put(name, like.rank() == 2 ? Tensors.identity(like) : Nd4j.zeros(like.dataType(), like.shape()));
-                m.put(name, Nd4j.zeros(like.dataType(), like.shape()));
-                v.put(name, Nd4j.zeros(like.dataType(), like.shape()));
+                p.put(name, like.rank() == 2 ? Tensors.identity(like) : Tensors.zeros(like));
+                m.put(name, Tensors.zeros(like));
+                v.put(name, Tensors.zeros(like));
             }
         }
         return new TrainingState(grown, p, m, v, s.step(), s.schedule(), s.scheduleStep());

@@ -36,11 +36,11 @@ public class FfnShare implements GrowthOperator {
         Map<String, INDArray> p = new LinkedHashMap<>();
         s.params().forEach((name, a) -> {
             if (name.endsWith("mlp.c_fc.weight")) {
-                p.put(name, Tensors.duplicateColumns(a));
+                p.put(name, Tensors.duplicateColumns(a, 1));
             } else if (name.endsWith("mlp.c_fc.bias")) {
-                p.put(name, Tensors.duplicate(a));
+                p.put(name, Tensors.duplicate(a, 1));
             } else if (name.endsWith("mlp.c_proj.weight")) {
-                p.put(name, Tensors.duplicateRows(a));
+                p.put(name, Tensors.duplicateRows(a, 1));
             } else {
                 p.put(name, a.dup());
             }

@@ -1,51 +1,98 @@
 package org.staged.operators;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** The tensor reshapings growth operators are made of; each returns a new array. */
+/**
+ * The tensor reshapings growth operators are made of. Each returns a new array and takes a scale applied
+ * while copying (m/2, v/4), so growing a large state is a single pass over its memory.
+ */
 final class Tensors {
     private Tensors() {
     }
 
-    /** [n] → [2n]: G(w) = [w, w]. */
-    static INDArray duplicate(INDArray v) {
-        return Nd4j.concat(0, v, v);
+    /** [n] → [2n]: s·[w, w]. */
+    static INDArray duplicate(INDArray v, double s) {
+        long n = v.length();
+        INDArray out = Nd4j.createUninitialized(v.dataType(), 2 * n);
+        copy(v, s, out.get(NDArrayIndex.interval(0, n)));
+        copy(v, s, out.get(NDArrayIndex.interval(n, 2 * n)));
+        return out;
     }
 
-    /** [r, c] → [r, 2c]: each row duplicated side by side (embeddings). */
-    static INDArray duplicateColumns(INDArray a) {
-        return Nd4j.concat(1, a, a);
-    }
-
-    /** [r, c] → [2r, c]: the matrix stacked on itself (an untied LM head). */
-    static INDArray duplicateRows(INDArray a) {
-        return Nd4j.concat(0, a, a);
-    }
-
-    /** [r, c] → [2r, 2c]: G(W) = [[W, 0], [0, W]] (paper §3.1). */
-    static INDArray blockDiagonal(INDArray a) {
+    /** [r, c] → [r, 2c]: each row duplicated side by side (embeddings), scaled. */
+    static INDArray duplicateColumns(INDArray a, double s) {
         long r = a.size(0);
         long c = a.size(1);
-        INDArray out = Nd4j.zeros(a.dataType(), 2 * r, 2 * c);
-        out.get(NDArrayIndex.interval(0, r), NDArrayIndex.interval(0, c)).assign(a);
-        out.get(NDArrayIndex.interval(r, 2 * r), NDArrayIndex.interval(c, 2 * c)).assign(a);
+        INDArray out = Nd4j.createUninitialized(a.dataType(), r, 2 * c);
+        copy(a, s, out.get(NDArrayIndex.all(), half(c, 0)));
+        copy(a, s, out.get(NDArrayIndex.all(), half(c, 1)));
         return out;
+    }
+
+    /** [r, c] → [2r, c]: the matrix stacked on itself (an untied LM head), scaled. */
+    static INDArray duplicateRows(INDArray a, double s) {
+        long r = a.size(0);
+        INDArray out = Nd4j.createUninitialized(a.dataType(), 2 * r, a.size(1));
+        copy(a, s, out.get(half(r, 0), NDArrayIndex.all()));
+        copy(a, s, out.get(half(r, 1), NDArrayIndex.all()));
+        return out;
+    }
+
+    /** [r, c] → [2r, 2c]: s·[[W, 0], [0, W]] (paper §3.1). */
+    static INDArray blockDiagonal(INDArray a, double s) {
+        long r = a.size(0);
+        long c = a.size(1);
+        INDArray out = Nd4j.createUninitialized(a.dataType(), 2 * r, 2 * c);
+        copy(a, s, out.get(half(r, 0), half(c, 0)));
+        out.get(half(r, 0), half(c, 1)).assign(0);
+        out.get(half(r, 1), half(c, 0)).assign(0);
+        copy(a, s, out.get(half(r, 1), half(c, 1)));
+        return out;
+    }
+
+    /**
+     * Zeros shaped like {@code like}. Written by a (multi-threaded) op rather than {@code Nd4j.zeros}, which
+     * fills large buffers several times slower.
+     */
+    static INDArray zeros(INDArray like) {
+        return Nd4j.createUninitialized(like.dataType(), like.shape()).assign(0);
     }
 
     /** [r, c] → [2r, 2c]: [[W, W], [W, W]], the small matrix tiled (Gopher). */
     static INDArray tile(INDArray a) {
-        return Nd4j.concat(0, Nd4j.concat(1, a, a), Nd4j.concat(1, a, a));
+        long r = a.size(0);
+        long c = a.size(1);
+        INDArray out = Nd4j.createUninitialized(a.dataType(), 2 * r, 2 * c);
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                copy(a, 1, out.get(half(r, i), half(c, j)));
+            }
+        }
+        return out;
     }
 
     /** A matrix with ones on its main diagonal and zeros elsewhere (rectangular allowed). */
     static INDArray identity(INDArray like) {
-        INDArray out = Nd4j.zeros(like.dataType(), like.shape());
         long n = Math.min(like.size(0), like.size(1));
-        for (long i = 0; i < n; i++) {
-            out.putScalar(i, i, 1.0);
-        }
+        INDArray out = zeros(like);
+        out.get(NDArrayIndex.interval(0, n), NDArrayIndex.interval(0, n)).addi(Nd4j.eye(n).castTo(like.dataType()));
         return out;
+    }
+
+    private static INDArrayIndex half(long n, int which) {
+        return NDArrayIndex.interval(which * n, (which + 1) * n);
+    }
+
+    /** target = s·a in one pass. */
+    private static void copy(INDArray a, double s, INDArray target) {
+        if (s == 1.0) {
+            target.assign(a);
+        } else {
+            Nd4j.exec(new ScalarMultiplication(a, null, target, s));
+        }
     }
 }

@@ -36,11 +36,11 @@ public class Tile implements GrowthOperator {
         Map<String, INDArray> p = new LinkedHashMap<>();
         s.params().forEach((name, a) -> {
             if (name.equals("wte.weight") || name.equals("wpe.weight")) {
-                p.put(name, Tensors.duplicateColumns(a));
+                p.put(name, Tensors.duplicateColumns(a, 1));
             } else if (name.equals("lm_head.weight")) {
-                p.put(name, Tensors.duplicateRows(a));
+                p.put(name, Tensors.duplicateRows(a, 1));
             } else {
-                p.put(name, a.rank() == 2 ? Tensors.tile(a) : Tensors.duplicate(a));
+                p.put(name, a.rank() == 2 ? Tensors.tile(a) : Tensors.duplicate(a, 1));
             }
         });
         return new TrainingState(grownConfig(s.config()), p, TrainingState.zerosLike(p), TrainingState.zerosLike(p),

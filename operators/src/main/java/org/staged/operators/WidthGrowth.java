@@ -51,26 +51,26 @@ public class WidthGrowth implements GrowthOperator {
             INDArray m0 = s.adamM().get(name);
             INDArray v0 = s.adamV().get(name);
             if (name.startsWith("ln_f.")) {
-                p.put(name, Tensors.duplicate(theta).divi(2));     // halved: logits unchanged
-                m.put(name, Tensors.duplicate(m0));                 // same gradient as before: unscaled
-                v.put(name, Tensors.duplicate(v0));
+                p.put(name, Tensors.duplicate(theta, 0.5));         // halved: logits unchanged
+                m.put(name, Tensors.duplicate(m0, 1));              // same gradient as before: unscaled
+                v.put(name, Tensors.duplicate(v0, 1));
             } else {
-                p.put(name, grow(name, theta));
-                m.put(name, grow(name, m0).divi(2));
-                v.put(name, grow(name, v0).divi(4));
+                p.put(name, grow(name, theta, 1));
+                m.put(name, grow(name, m0, 0.5));
+                v.put(name, grow(name, v0, 0.25));
             }
         }
         return new TrainingState(grownConfig(s.config()), p, m, v, s.step(), s.schedule(), s.scheduleStep());
     }
 
-    /** The structural map of one tensor, shared by θ, m and v. */
-    static INDArray grow(String name, INDArray a) {
+    /** The structural map of one tensor, shared by θ, m and v, times {@code scale}. */
+    static INDArray grow(String name, INDArray a, double scale) {
         if (name.equals("wte.weight") || name.equals("wpe.weight")) {
-            return Tensors.duplicateColumns(a);
+            return Tensors.duplicateColumns(a, scale);
         }
         if (name.equals("lm_head.weight")) {
-            return Tensors.duplicateRows(a);
+            return Tensors.duplicateRows(a, scale);
         }
-        return a.rank() == 2 ? Tensors.blockDiagonal(a) : Tensors.duplicate(a);
+        return a.rank() == 2 ? Tensors.blockDiagonal(a, scale) : Tensors.duplicate(a, scale);
     }
 }

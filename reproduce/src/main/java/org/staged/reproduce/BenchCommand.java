@@ -2,6 +2,8 @@ package org.staged.reproduce;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.staged.api.ModelConfig;
+import org.staged.api.growth.GrowthOperators;
 import org.staged.models.Bench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,10 +23,19 @@ public final class BenchCommand implements Callable<Integer> {
     int steps = 10;
     @Option(names = "--batch", description = "sequences per step (default: the reference's)")
     Integer batch;
+    @Option(names = "--grow", description = "instead of training, time growing a whole training state into each "
+            + "--config with this operator (e.g. --grow width --config gpt2-large)")
+    String grow;
 
     @Override
     public Integer call() {
         Bench.setThreads(threads);
+        if (grow != null) {
+            for (String c : configs) {
+                System.out.println(GrowthBench.run(GrowthOperators.discover().stage(grow), ModelConfig.preset(c)));
+            }
+            return 0;
+        }
         double peak = Bench.sgemmPeakGflops();
         for (String c : configs) {
             System.gc(); // off-heap buffers of the previous config are freed only by a collection

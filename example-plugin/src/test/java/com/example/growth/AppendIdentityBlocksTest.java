@@ -1,0 +1,39 @@
+package com.example.growth;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.staged.api.growth.GrowthOperator;
+import org.staged.operators.GrowthOperatorConformance;
+import org.staged.reproduce.StagedCli;
+import org.testng.annotations.Test;
+
+/** The plugin passes the suite's conformance contract and shows up in the command line, unchanged. */
+public class AppendIdentityBlocksTest extends GrowthOperatorConformance {
+    @Override
+    protected GrowthOperator operator() {
+        return new AppendIdentityBlocks();
+    }
+
+    @Test
+    public void appearsInGrowListAndCheck() {
+        assertTrue(run("grow", "list").contains("| depth-append | yes | yes |"));
+        String check = run("grow", "check", "--op", "depth-append");
+        assertTrue(check.contains("| depth-append | loss preserved (double) | yes | pass |"), check);
+    }
+
+    private static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run(args), 0);
+        } finally {
+            System.setOut(old);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
