@@ -22,6 +22,12 @@ import org.staged.api.growth.ScheduleContinuation;
  * Adam moments follow the gradients of the grown model (Eq. 5–6): duplicated entries see half the
  * gradient, so m/2 and v/4; the final LayerNorm sees the same gradient, so its moments are copied unscaled;
  * the zero blocks are new parameters with m = v = 0. The step counter is kept.
+ *
+ * <p>The grown state is symmetric under swapping the two halves, and so are its gradients: without
+ * something that treats the halves differently (the authors' GPT-2 trained with dropout; this model has
+ * none), both halves receive identical updates and the grown model keeps computing a function of the
+ * original width. Measured here: after 300 further steps of a width-grown {@code tiny} model, the halves
+ * of every tensor still agreed to 2e-6 relative.
  */
 public class WidthGrowth implements GrowthOperator {
     @Override

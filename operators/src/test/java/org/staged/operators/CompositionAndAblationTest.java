@@ -24,7 +24,7 @@ public class CompositionAndAblationTest {
         GrowthOperator op = registry.stage(spec);
         assertEquals(op.name(), spec);
         assertTrue(op.claims().lossPreserving() && op.claims().dynamicsPreserving());
-        ConformanceKit.Report r = ConformanceKit.run(op, 3);
+        ConformanceKit.Report r = ConformanceKit.run(op, 3, false);
         assertTrue(r.passed(), String.join("; ", r.failures()));
     }
 
@@ -45,7 +45,7 @@ public class CompositionAndAblationTest {
         GrowthOperator op = registry.get(name);
         assertTrue(op.claims().lossPreserving());
         assertFalse(op.claims().dynamicsPreserving());
-        ConformanceKit.Report r = ConformanceKit.run(op, 4);
+        ConformanceKit.Report r = ConformanceKit.run(op, 4, true);
         assertTrue(r.passed(), String.join("; ", r.failures()));
         ConformanceKit.Check eq5 = r.checks().stream().filter(c -> c.name().startsWith("Eq. 5")).findFirst().get();
         assertFalse(eq5.passed(), "zeroed moments cannot match the gradients: " + eq5.figure());

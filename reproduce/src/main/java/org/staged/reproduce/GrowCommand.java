@@ -105,10 +105,13 @@ public final class GrowCommand implements Callable<Integer> {
                     + "shapes and input immutability, measured on a random GPT. Exit status 1 when an operator "
                     + "fails a property it claims.")
     static final class CheckOperators implements Callable<Integer> {
-        @Option(names = "--op", split = ";", description = "operators or compositions to check (default: all)")
+        @Option(names = "--op", split = ";", description = "operators or compositions to check, separated by ';' "
+                + "(default: every operator found, and the paper's compositions width,width; width,depth; depth,width)")
         List<String> ops;
         @Option(names = "--seed", description = "seed of the random model (default: ${DEFAULT-VALUE})")
         long seed = 1;
+        @Option(names = "--untied", description = "use an untied LM head (default: tied, as GPT-2)")
+        boolean untied;
 
         @Override
         public Integer call() {
@@ -116,6 +119,9 @@ public final class GrowCommand implements Callable<Integer> {
             List<GrowthOperator> selected = new ArrayList<>();
             if (ops == null) {
                 selected.addAll(reg.all().values());
+                for (String c : List.of("width,width", "width,depth", "depth,width")) {
+                    selected.add(reg.stage(c));
+                }
             } else {
                 ops.forEach(o -> selected.add(reg.stage(o)));
             }
@@ -123,7 +129,7 @@ public final class GrowCommand implements Callable<Integer> {
             System.out.println("|---|---|---|---|---|");
             List<String> failures = new ArrayList<>();
             for (GrowthOperator o : selected) {
-                ConformanceKit.Report r = ConformanceKit.run(o, seed);
+                ConformanceKit.Report r = ConformanceKit.run(o, seed, !untied);
                 for (ConformanceKit.Check c : r.checks()) {
                     String result = c.passed() ? "pass" : c.required() ? "**FAIL**" : "no";
                     System.out.printf("| %s | %s | %s | %s | %s |%n", o.name(), c.name(), yes(c.required()), result,

@@ -48,9 +48,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
 
     private TrainJob job(String config, long steps, int batch, int evalEvery, Path dir) {
-        return new TrainJob(config, dataDir, List.of("wikipedia_en", "gutenberg_en"), 8_000_000, 0.02,
+        return new TrainJob(config, TrainJob.Shape.PRESET, dataDir, List.of("wikipedia_en", "gutenberg_en"), 8_000_000, 0.02,
                 TrainJob.defaultTokenizer(config), steps, batch, 1e-3, Math.max(1, steps / 10), evalEvery, 8,
-                evalEvery * 2, 1, dir.resolve("baseline-" + config));
+                evalEvery * 2, 1, dir.resolve("baseline-" + config), null);
     }
 
 }

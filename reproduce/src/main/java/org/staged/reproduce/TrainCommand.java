@@ -17,6 +17,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, description = "model preset: micro, tiny, small, gpt2-base, gpt2-large "
             + "(default: ${DEFAULT-VALUE})")
     String config = "tiny";
+    @Option(names = "--d-model", description = "hidden size instead of the preset's (d_ff = 4·d_model)")
+    Integer dModel;
+    @Option(names = "--n-head", description = "attention heads instead of the preset's")
+    Integer nHead;
+    @Option(names = "--n-layer", description = "blocks instead of the preset's")
+    Integer nLayer;
     @Option(names = "--data-dir", description = "data directory (default: $STAGED_DATA_DIR, else ./data)")
     Path dataDir;
     @Option(names = "--sources", split = ",", description = "training sources under train/ (default: ${DEFAULT-VALUE})")
@@ -49,6 +55,9 @@ public final class TrainCommand implements Callable<Integer> {
     int checkpointEvery = 50;
     @Option(names = {"-o", "--out"}, description = "run directory (default: runs/<config>)")
     Path out;
+    @Option(names = "--init", description = "start from this checkpoint (e.g. one written by staged grow) instead "
+            + "of a fresh model; its LR schedule and position, tokens and FLOPs carry over")
+    Path init;
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
@@ -57,10 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Bench.setThreads(threads);
-        TrainJob job = new TrainJob(config, dataDir, sources, maxChars, valFraction,
+        TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer), dataDir, sources, maxChars, valFraction,
                 tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr,
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
-                out != null ? out : Path.of("runs", config));
+                out != null ? out : Path.of("runs", config), init);
         Trainer.Result r = job.run(!quiet);
         System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
         System.out.printf("final validation loss %.4f after %d tokens, %.3g FLOPs; log %s%n", r.lastValLoss(),

@@ -17,6 +17,7 @@ import org.staged.eval.text.Tokenizer;
 import org.staged.eval.text.Tokenizers;
 import org.staged.models.AdamConfig;
 import org.staged.models.GptInit;
+import org.staged.models.train.Checkpoint;
 import org.staged.models.train.CheckpointException;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.Trainer;
@@ -26,6 +27,7 @@ import org.staged.models.train.Trainer;
  * (or resume) a GPT, and keep the options in {@code run.json} so a resumed run cannot silently change them.
  *
  * @param preset          model preset; its vocabulary size is replaced by the tokenizer's
+ * @param shape           overrides of the preset's width, heads and layers (entries may be null)
  * @param dataDir         data directory flag (null: environment or default)
  * @param sources         training sources under {@code train/}
  * @param maxChars        characters of training text to read
@@ -40,13 +42,34 @@ import org.staged.models.train.Trainer;
  * @param checkpointEvery steps between checkpoints
  * @param seed            seed of initialisation, data split and order
  * @param out             run directory
+ * @param init            checkpoint to start from instead of a fresh model (e.g. a grown one), or null; its
+ *                        schedule, position and cumulative tokens and FLOPs carry over
  */
-public record TrainJob(String preset, Path dataDir, List<String> sources, long maxChars, double valFraction,
+public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
                        String tokenizer, long steps, int batch, double lr, long warmup, int evalEvery,
-                       int evalBatches, int checkpointEvery, long seed, Path out) {
+                       int evalBatches, int checkpointEvery, long seed, Path out, Path init) {
     /** File holding the options a run was started with. */
     public static final String OPTIONS = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * Overrides of a preset's shape; null keeps the preset's value. d_ff follows as 4·d_model.
+     *
+     * @param dModel hidden size
+     * @param nHead  attention heads
+     * @param nLayer blocks
+     */
+    public record Shape(Integer dModel, Integer nHead, Integer nLayer) {
+        /** No overrides. */
+        public static final Shape PRESET = new Shape(null, null, null);
+
+        ModelConfig applyTo(ModelConfig c) {
+            ModelConfig w = dModel == null && nHead == null ? c
+                    : c.withWidth(dModel != null ? dModel : c.dModel(), nHead != null ? nHead : c.nHead(),
+                    4 * (dModel != null ? dModel : c.dModel()));
+            return nLayer == null ? w : w.withLayers(nLayer);
+        }
+    }
 
     /** @return the default tokenizer of a preset: bytes up to a 256-token vocabulary, else a BPE of its size */
     public static String defaultTokenizer(String preset) {
@@ -62,10 +85,13 @@ public record TrainJob(String preset, Path dataDir, List<String> sources, long m
      */
     public Trainer.Result run(boolean progress) {
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
-        ModelConfig base = ModelConfig.preset(preset);
+        ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed);
         checkOptions();
         TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
+        if (init != null) {
+            inheritTokenizer();
+        }
         Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
         ModelConfig cfg = base.withVocabSize(tok.vocabSize());
         int[] train = tok.encode(text.train());
@@ -73,6 +99,16 @@ public record TrainJob(String preset, Path dataDir, List<String> sources, long m
         Trainer trainer = new Trainer(tc, AdamConfig.defaults(), train, val, out, progress);
         if (Trainer.canResume(out)) {
             return trainer.resume();
+        }
+        if (init != null) {
+            Checkpoint.Loaded start = Checkpoint.load(init);
+            ModelConfig c = start.state().config();
+            if (c.vocabSize() != tok.vocabSize()) {
+                throw new IllegalArgumentException(init + " has vocabulary " + c.vocabSize() + " but tokenizer "
+                        + tok.name() + " has " + tok.vocabSize() + "; pass the --tokenizer the checkpoint was trained with");
+            }
+            return trainer.run(start.state(), start.extra().path("tokens").asLong(0),
+                    start.extra().path("flops").asDouble(0));
         }
         LrSchedule schedule = new LrSchedule(lr, warmup, steps, LrSchedule.Decay.COSINE, 0.1);
         TrainingState fresh = TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT), schedule);
@@ -101,7 +137,20 @@ public record TrainJob(String preset, Path dataDir, List<String> sources, long m
     }
 
     private TrainJob withoutPaths() {
-        return new TrainJob(preset, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, warmup,
-                evalEvery, evalBatches, checkpointEvery, seed, null);
+        return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, warmup,
+                evalEvery, evalBatches, checkpointEvery, seed, null, init);
+    }
+
+    /** A run started from a checkpoint uses the BPE saved beside it, not a new one. */
+    private void inheritTokenizer() {
+        Path theirs = init.toAbsolutePath().getParent().resolve(Tokenizers.FILE);
+        Path mine = out.resolve(Tokenizers.FILE);
+        if (tokenizer.startsWith("bpe:") && Files.exists(theirs) && !Files.exists(mine)) {
+            try {
+                Files.copy(theirs, mine);
+            } catch (IOException e) {
+                throw new CheckpointException(mine + ": cannot copy the tokenizer of " + init + ": " + e.getMessage(), e);
+            }
+        }
     }
 }

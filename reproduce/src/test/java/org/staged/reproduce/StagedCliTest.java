@@ -88,6 +88,40 @@ public class StagedCliTest {
     }
 
     @Test
+    public void grownCheckpointKeepsItsLossAndContinuesAtGrowthTarget() throws IOException {
+        Path small = Files.createTempDirectory("run");
+        assertEquals(StagedCli.run(trainArgs(small, 8).toArray(String[]::new)), 0);
+        Path in = small.resolve(Trainer.CHECKPOINT);
+        Path out = small.resolve("grown.safetensors");
+        assertEquals(StagedCli.run("grow", "--op", "width,depth", "--in", in.toString(), "--out", out.toString(),
+                "--rho", "0.5", "--target-steps", "100"), 0);
+        var before = org.staged.models.train.Checkpoint.load(in).state();
+        var after = org.staged.models.train.Checkpoint.load(out).state();
+        assertEquals(after.config().dModel(), 2 * before.config().dModel());
+        assertEquals(after.config().nLayer(), 2 * before.config().nLayer());
+        assertEquals(after.scheduleStep(), 4);
+        assertEquals(after.schedule().totalSteps(), 100);
+        assertEquals(after.step(), before.step());
+        var rng = new SplittableRandom(2);
+        int[][] x = new int[2][8];
+        for (int[] r : x) {
+            for (int j = 0; j < 8; j++) {
+                r[j] = rng.nextInt(before.config().vocabSize());
+            }
+        }
+        var idx = org.nd4j.linalg.factory.Nd4j.createFromArray(x);
+        double l0 = new org.staged.models.Gpt(before.config(), before.params()).loss(idx, idx);
+        double l1 = new org.staged.models.Gpt(after.config(), after.params()).loss(idx, idx);
+        assertEquals(l1, l0, 1e-6 * l0);
+        // and training continues from it
+        Path cont = Files.createTempDirectory("run");
+        List<String> args = new ArrayList<>(trainArgs(cont, 4));
+        args.addAll(List.of("--init", out.toString()));
+        assertEquals(StagedCli.run(args.toArray(String[]::new)), 0);
+        assertEquals(TrainLog.read(cont.resolve(Trainer.LOG)).size(), 2);
+    }
+
+    @Test
     public void killedTrainingResumesBitIdentically() throws Exception {
         Path straight = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(straight, 60).toArray(String[]::new)), 0);

@@ -73,13 +73,14 @@ public final class ConformanceKit {
     /**
      * Runs every check on a random configuration the operator applies to.
      *
-     * @param op   the operator
-     * @param seed seed of the configuration, weights and batches
+     * @param op       the operator
+     * @param seed     seed of the configuration, weights and batches
+     * @param tiedHead whether the LM head is tied to the token embedding
      * @return the report
      */
-    public static Report run(GrowthOperator op, long seed) {
+    public static Report run(GrowthOperator op, long seed, boolean tiedHead) {
         SplittableRandom rng = new SplittableRandom(seed);
-        ModelConfig cfg = pickConfig(op, rng);
+        ModelConfig cfg = pickConfig(op, tiedHead);
         List<Check> checks = new ArrayList<>();
         if (cfg == null) {
             checks.add(new Check("applies", true, false, "applies to none of the kit's configurations: "
@@ -283,8 +284,8 @@ public final class ConformanceKit {
                 new ModelConfig(19, 8, 16, 3, 4, 64, tied, 1e-5));
     }
 
-    private static ModelConfig pickConfig(GrowthOperator op, SplittableRandom rng) {
-        for (ModelConfig c : candidates(rng.nextBoolean())) {
+    private static ModelConfig pickConfig(GrowthOperator op, boolean tiedHead) {
+        for (ModelConfig c : candidates(tiedHead)) {
             if (op.whyNotApplicable(c).isEmpty()) {
                 return c;
             }
