@@ -1,0 +1,92 @@
+package org.staged.schedule;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import java.util.List;
+import org.testng.annotations.Test;
+
+public class ScheduleSolverTest {
+    private final ScheduleSolver kaplan3 = new ScheduleSolver(KaplanLaw.TABLE_5, 3.0);
+
+    @Test
+    public void singleStageOptimumIsKaplansClosedForm() {
+        // minimising N·S on the law's level set gives (N_c/N)^α_N = L·α_S/(α_N + α_S)
+        double a = 3.0 * 0.76 / (0.076 + 0.76);
+        double n = 8.8e13 / Math.pow(a, 1 / 0.076);
+        assertEquals(kaplan3.singleStageParams() / n, 1.0, 1e-6);
+    }
+
+    @Test
+    public void reproducesTable3() {
+        int[] stages = {1, 2, 3, 4, 5, 10};
+        double[] paper = {1.0, 0.83, 0.792, 0.779, 0.771, 0.763};
+        for (int i = 0; i < stages.length; i++) {
+            double f = kaplan3.solve(stages[i], null).reductionFactor();
+            assertEquals(f, paper[i], 0.002, "M = " + stages[i]);
+        }
+    }
+
+    @Test
+    public void reproducesTable4() {
+        List<StagedRun.Stage> s = kaplan3.solve(5, null).stages();
+        // printed values; each must agree to one unit of the last printed digit
+        double[][] paper = {
+            {2.7e6, 15.4e3, 4.09, 0.0033},
+            {22.1e6, 24.3e3, 3.58, 0.0154},
+            {71.9e6, 30.8e3, 3.31, 0.0365},
+            {163e6, 36.0e3, 3.13, 0.0665},
+            {306e6, 40.5e3, 3.00, 0.1056}};
+        double[][] unit = {{0.1e6, 0.1e3, 0.01, 0.0001}, {0.1e6, 0.1e3, 0.01, 0.0001}, {0.1e6, 0.1e3, 0.01, 0.0001},
+            {1e6, 0.1e3, 0.01, 0.0001}, {1e6, 0.1e3, 0.01, 0.0001}};
+        for (int k = 0; k < 5; k++) {
+            StagedRun.Stage st = s.get(k);
+            double[] ours = {st.params(), st.cumulativeProgress(), st.loss(), st.pfDays()};
+            for (int c = 0; c < 4; c++) {
+                assertEquals(ours[c], paper[k][c], unit[k][c], "stage " + (k + 1) + " column " + c);
+            }
+        }
+    }
+
+    @Test
+    public void scheduleMeetsItsConstraints() {
+        ScheduleSolution sol = kaplan3.solve(4, null);
+        double prev = 0;
+        for (StagedRun.Stage st : sol.stages()) {
+            assertTrue(st.params() >= prev && st.progress() >= 0);
+            prev = st.params();
+        }
+        assertEquals(sol.stages().get(3).loss(), 3.0, 1e-9);
+    }
+
+    @Test
+    public void pinnedFinalSizeIsRespectedAndCostsMore() {
+        double pin = kaplan3.singleStageParams();
+        ScheduleSolution pinned = kaplan3.solve(3, pin);
+        assertEquals(pinned.stages().get(2).params() / pin, 1.0, 1e-6);
+        assertEquals(pinned.stages().get(2).loss(), 3.0, 1e-9);
+        assertTrue(pinned.reductionFactor() < 1.0, "staging still saves: " + pinned.reductionFactor());
+        assertTrue(pinned.reductionFactor() >= kaplan3.solve(3, null).reductionFactor() - 1e-9);
+    }
+
+    @Test
+    public void chinchillaPlansToo() {
+        ScheduleSolver s = new ScheduleSolver(ChinchillaLaw.APPROACH_3, 2.5);
+        ScheduleSolution one = s.solve(1, null);
+        ScheduleSolution three = s.solve(3, null);
+        assertEquals(three.stages().get(2).loss(), 2.5, 1e-9);
+        assertTrue(three.reductionFactor() < 1.0 && one.reductionFactor() == 1.0);
+    }
+
+    @Test
+    public void badArgumentsAreClearErrors() {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
+                () -> new ScheduleSolver(ChinchillaLaw.APPROACH_3, 1.5));
+        assertTrue(e.getMessage().contains("floor"), e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> kaplan3.solve(0, null));
+        assertTrue(e.getMessage().contains("--stages"), e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> kaplan3.solve(2, 1e3));
+        assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
+    }
+}
