@@ -36,6 +36,19 @@ public record ChinchillaLaw(double e, double a, double b, double alpha, double b
         return excess <= 0 ? Double.POSITIVE_INFINITY : Math.pow(b / excess, 1 / beta);
     }
 
+    /** D = (B/(L − floor))^(1/β), so ∂D/∂L = −D/(β·(L − floor)). */
+    @Override
+    public double progressSlope(double n, double loss) {
+        double excess = loss - floor(n);
+        return -progressToReach(n, loss) / (beta * excess);
+    }
+
+    /** floor = E + A·N^(−α), so d floor/d ln N = −α·A·N^(−α). */
+    @Override
+    public double floorSlope(double n) {
+        return -alpha * a / Math.pow(n, alpha);
+    }
+
     @Override
     public double flops(double n, double tokens, double targetLoss) {
         return 6 * n * tokens;

@@ -40,6 +40,19 @@ public record KaplanLaw(double nc, double alphaN, double sc, double alphaS, doub
         return excess <= 0 ? Double.POSITIVE_INFINITY : 2 * sc / Math.pow(excess, 1 / alphaS);
     }
 
+    /** P = 2·S_c·(L − floor)^(−1/α_S), so ∂P/∂L = −P/(α_S·(L − floor)). */
+    @Override
+    public double progressSlope(double n, double loss) {
+        double excess = loss - floor(n);
+        return -progressToReach(n, loss) / (alphaS * excess);
+    }
+
+    /** floor = (N_c/N)^α_N, so d floor/d ln N = −α_N·floor. */
+    @Override
+    public double floorSlope(double n) {
+        return -alphaN * floor(n);
+    }
+
     @Override
     public double flops(double n, double steps, double targetLoss) {
         return 6 * n * tokensPerUnit(targetLoss) * steps;

@@ -3,7 +3,8 @@ package org.staged.schedule;
 /**
  * A loss law L(N, P) for a model of N parameters after P units of training progress (optimizer steps for
  * Kaplan et al., tokens for Chinchilla), with the compute that progress costs. The staged recursion of
- * Appendix C needs only these four functions.
+ * Appendix C needs only these functions; progress depends on the loss only through its excess over the
+ * floor, L − floor(N).
  */
 public interface ScalingLaw {
     /** @return a short name ({@code kaplan}, {@code chinchilla}) */
@@ -33,6 +34,23 @@ public interface ScalingLaw {
     double progressToReach(double n, double loss);
 
     /**
+     * ∂P/∂L of {@link #progressToReach}: how much more progress a slightly lower loss needs (negative).
+     *
+     * @param n    parameters
+     * @param loss a loss above the floor
+     * @return the derivative
+     */
+    double progressSlope(double n, double loss);
+
+    /**
+     * @param n parameters
+     * @return d floor / d ln N (negative: larger models have lower floors)
+     */
+    double floorSlope(double n);
+
+    /**
+     * FLOPs of training; proportional to n·progress for a fixed target loss (the schedule solver relies on it).
+     *
      * @param n          parameters
      * @param progress   progress units trained
      * @param targetLoss the run's target loss (Kaplan trains at the critical batch size of the target)

@@ -94,7 +94,7 @@ public final class ScheduleSolver {
             p = new double[] {law.progressToReach(n[0], target)};
         } else {
             Levels f = new Levels(stages);
-            double[] x = optimise(f, pinnedN);
+            double[] x = optimise(stages, pinnedN);
             n = f.sizes(x);
             p = f.progress(x);
         }
@@ -103,11 +103,18 @@ public final class ScheduleSolver {
         return new ScheduleSolution(law.name(), target, st, total, law.flops(nStar, pStar, target) / StagedRun.PF_DAY);
     }
 
-    private double[] optimise(Levels f, Double pinnedN) {
+    /**
+     * Best of several starts: the (M−1)-stage optimum with a smaller first stage put in front (continuation,
+     * which keeps large M reliable), then fixed size ladders.
+     */
+    private double[] optimise(int m, Double pinnedN) {
+        Levels f = new Levels(m);
+        List<double[]> starts = new ArrayList<>();
+        starts.addAll(f.starts(pinnedN));
         double best = Double.POSITIVE_INFINITY;
         double[] bestX = null;
         String lastError = "no start tried";
-        for (double[] x0 : f.starts(pinnedN)) {
+        for (double[] x0 : starts) {
             try {
                 double[] x = newtonSqp(f, x0, pinnedN);
                 String why = f.infeasibility(x, pinnedN);
@@ -169,7 +176,7 @@ public final class ScheduleSolver {
         double top = Arrays.stream(ev).map(Math::abs).max().orElse(1);
         RealMatrix d = new Array2DRowRealMatrix(ev.length, ev.length);
         for (int i = 0; i < ev.length; i++) {
-            d.setEntry(i, i, 1 / Math.sqrt(Math.max(Math.abs(ev[i]), 1e-10 * top)));
+            d.setEntry(i, i, 1 / Math.sqrt(Math.max(Math.abs(ev[i]), 1e-4 * top)));
         }
         return eig.getV().multiply(d);
     }
@@ -229,9 +236,40 @@ public final class ScheduleSolver {
             return Math.log(total / law.flops(nStar, pStar, target));
         }
 
+        /**
+         * Analytic: C_k ∝ N_k·P_k with P_k = R(N_k, L_k) − R(N_k, L_{k−1}); R depends on L − floor(N), so
+         * ∂R/∂u = −∂R/∂L · d floor/d ln N.
+         */
         @Override
-        public RealVector gradient(RealVector x) {
-            return centralDifferences(this::value, x, 1e-6);
+        public RealVector gradient(RealVector xv) {
+            double[] x = xv.toArray();
+            double[] n = sizes(x);
+            double[] p = progress(x);
+            double[] c = new double[m];
+            double total = 0;
+            for (int k = 0; k < m; k++) {
+                if (!(p[k] >= 0) || Double.isInfinite(p[k])) {
+                    return centralDifferences(this::value, xv, 1e-6);   // outside the domain: see value()
+                }
+                c[k] = law.flops(n[k], p[k], target);
+                total += c[k];
+            }
+            RealVector g = new ArrayRealVector(dim());
+            for (int k = 0; k < m; k++) {
+                double perProgress = c[k] / Math.max(p[k], Double.MIN_NORMAL);   // ∂C_k/∂P_k
+                double end = k == m - 1 ? target : x[m + k];
+                double slopeEnd = law.progressSlope(n[k], end);
+                double slopeStart = k == 0 ? 0 : law.progressSlope(n[k], x[m + k - 1]);
+                double dPdU = -(slopeEnd - slopeStart) * law.floorSlope(n[k]);
+                g.addToEntry(k, (c[k] + perProgress * dPdU) / total);
+                if (k < m - 1) {
+                    g.addToEntry(m + k, perProgress * slopeEnd / total);
+                }
+                if (k > 0) {
+                    g.addToEntry(m + k - 1, -perProgress * slopeStart / total);
+                }
+            }
+            return g;
         }
 
         /** Finite differences of the gradient, symmetrised. */
@@ -266,20 +304,44 @@ public final class ScheduleSolver {
             return null;
         }
 
+        /** An (M−1)-stage point [u, L] as an M-stage start: a first stage a third the size in front. */
+        double[] prependStage(double[] prev) {
+            int p = m - 1;
+            double[] x = new double[dim()];
+            x[0] = prev[0] - Math.log(3);
+            System.arraycopy(prev, 0, x, 1, p);
+            double firstLoss = p > 1 ? prev[p] : target;
+            double floor0 = law.floor(nStar * Math.exp(x[0]));
+            x[m] = Math.max(firstLoss + 0.3 * (firstLoss - target) + 0.05, floor0 + 0.05);
+            System.arraycopy(prev, p, x, m + 1, p - 1);
+            return x;
+        }
+
         /** Size ladders ending at N* (or the pinned size), stage-end losses spread above the target. */
         List<double[]> starts(Double pinnedN) {
             List<double[]> out = new ArrayList<>();
+            // the single-stage run cut into M equal stages of the same size: feasible, factor exactly 1
+            double u = pinnedN != null ? Math.log(pinnedN / nStar) : 0;
+            double p = law.progressToReach(nStar * Math.exp(u), target);
+            double[] flat = new double[dim()];
+            for (int k = 0; k < m; k++) {
+                flat[k] = u;
+                if (k < m - 1) {
+                    flat[m + k] = law.loss(nStar * Math.exp(u), p * (k + 1) / m);
+                }
+            }
+            out.add(flat);
             double end = pinnedN != null ? Math.log(pinnedN / nStar) : 0;
-            for (double ratio : new double[] {3.0, 2.0, 5.0, 8.0}) {
-                for (double shift : pinnedN != null ? new double[] {0} : new double[] {0, 0.5}) {
+            for (double ratio : new double[] {3.0, 2.0, 5.0, 8.0, 1.5, 12.0}) {
+                for (double shift : pinnedN != null ? new double[] {0} : new double[] {0, 0.5, -0.5}) {
                     double[] x = new double[dim()];
                     for (int k = 0; k < m; k++) {
                         x[k] = end + (k == m - 1 ? 0 : shift) - (m - 1 - k) * Math.log(ratio);
                     }
-                    for (int k = 0; k < m - 1; k++) {
+                    for (int k = 0; k < m - 1; k++) {   // losses: a geometric split of the way from the floor
                         double floorK = law.floor(nStar * Math.exp(x[k]));
                         double lo = Math.max(floorK, target);
-                        x[m + k] = lo + (m - 1 - k) * 0.15 * (lo - floorK + 0.5);
+                        x[m + k] = lo + (m - 1 - k) * 0.15 * (lo - floorK + 0.1 * target);
                     }
                     out.add(x);
                 }

@@ -30,4 +30,17 @@ public class StagedRunTest {
             assertEquals(law.loss(n, p), law.floor(n) + 0.4, 1e-12, law.name());
         }
     }
+
+    @Test
+    public void derivativesMatchFiniteDifferences() {
+        for (ScalingLaw law : new ScalingLaw[] {KaplanLaw.TABLE_5, ChinchillaLaw.APPROACH_3}) {
+            double n = 3e7;
+            double l = law.floor(n) + 0.3;
+            double h = 1e-6;
+            double dl = (law.progressToReach(n, l + h) - law.progressToReach(n, l - h)) / (2 * h);
+            assertEquals(law.progressSlope(n, l) / dl, 1.0, 1e-6, law.name());
+            double df = (law.floor(n * Math.exp(h)) - law.floor(n * Math.exp(-h))) / (2 * h);
+            assertEquals(law.floorSlope(n) / df, 1.0, 1e-6, law.name());
+        }
+    }
 }
