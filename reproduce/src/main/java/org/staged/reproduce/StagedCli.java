@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "staged", mixinStandardHelpOptions = true, version = "staged 0.1.0",
         description = "Staged training of transformer language models (Shen et al., ICML 2022): train a small "
                 + "GPT, grow its whole training state, keep training.",
-        subcommands = {TrainCommand.class, GrowCommand.class, BenchCommand.class, ReproduceCommand.class,
+        subcommands = {TrainCommand.class, GrowCommand.class, ScheduleCommand.class, BenchCommand.class,
+                ReproduceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StagedCli implements Runnable {
 
@@ -30,8 +31,8 @@ public final class StagedCli implements Runnable {
         CommandLine cl = new CommandLine(new StagedCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof DataException || e instanceof CheckpointException || e instanceof IllegalArgumentException
-                    || e instanceof GrowthException) {
-                cmd.getErr().println("staged " + cmd.getCommandName() + ": error: " + e.getMessage());
+                    || e instanceof GrowthException || e instanceof IllegalStateException) {
+                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + e.getMessage());
                 return 1;
             }
             throw e;

@@ -88,6 +88,25 @@ public class StagedCliTest {
     }
 
     @Test
+    public void scheduleOptimalPrintsTables3And4AsCsv() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run("schedule", "optimal", "--stages", "5", "--csv"), 0);
+        } finally {
+            System.setOut(old);
+        }
+        List<String> lines = List.of(out.toString(StandardCharsets.UTF_8).split("\\R"));
+        assertEquals(lines.get(0), "stages,reduction_factor");
+        assertTrue(lines.get(1).startsWith("5,0.77"), lines.get(1));
+        assertEquals(lines.get(2), "stage,n_params,steps_cumulative,loss,compute_pf_days");
+        assertEquals(lines.size(), 8);
+        assertTrue(lines.get(7).startsWith("5,3.06"), lines.get(7));
+        assertEquals(StagedCli.run("schedule", "optimal", "--stages", "0"), 1);
+    }
+
+    @Test
     public void grownCheckpointKeepsItsLossAndContinuesAtGrowthTarget() throws IOException {
         Path small = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(small, 8).toArray(String[]::new)), 0);

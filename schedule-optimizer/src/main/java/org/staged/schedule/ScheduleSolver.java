@@ -42,7 +42,7 @@ import org.hipparchus.optim.nonlinear.vector.constrained.TwiceDifferentiableFunc
  */
 public final class ScheduleSolver {
     private static final int MAX_NEWTON_STEPS = 200;
-    private static final double STEP_TOL = 1e-12;
+    private static final double STEP_TOL = 1e-10;
 
     private final ScalingLaw law;
     private final double target;

@@ -1,0 +1,121 @@
+package org.staged.reproduce;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.staged.schedule.ChinchillaLaw;
+import org.staged.schedule.KaplanLaw;
+import org.staged.schedule.ScalingLaw;
+import org.staged.schedule.ScheduleSolution;
+import org.staged.schedule.ScheduleSolver;
+import org.staged.schedule.StagedRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code staged schedule}: stage schedules from scaling laws. */
+@Command(name = "schedule", mixinStandardHelpOptions = true,
+        subcommands = {ScheduleCommand.Optimal.class},
+        description = "Stage schedules: the compute-optimal schedule of Appendix C.")
+public final class ScheduleCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** {@code staged schedule optimal}: Tables 3 and 4. */
+    @Command(name = "optimal", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"The compute-optimal M-stage schedule to a target loss under a scaling law, assuming "
+                    + "perfect growth operators (Appendix C), compared with the optimal single-stage run.",
+                    "Prints the compute reduction factor per M (Table 3) and, for a single M, the schedule (Table 4 "
+                            + "layout: cumulative steps, per-stage compute)."})
+    static final class Optimal implements Callable<Integer> {
+        @Option(names = "--stages", description = "M values: a list (1,2,3,4,5,10) or a range (1..10) "
+                + "(default: ${DEFAULT-VALUE})")
+        String stages = "1,2,3,4,5,10";
+        @Option(names = "--target-loss", description = "L_target (default: ${DEFAULT-VALUE})")
+        double targetLoss = 3.0;
+        @Option(names = "--law", description = "kaplan (Kaplan et al. 2020, Table 5) or chinchilla (Hoffmann et al. "
+                + "2022, approach 3) (default: ${DEFAULT-VALUE})")
+        String law = "kaplan";
+        @Option(names = "--pin-final", description = "final size N_M in parameters (default: free, as in the paper's "
+                + "tables)")
+        Double pinFinal;
+        @Option(names = "--csv", description = "CSV instead of Markdown")
+        boolean csv;
+
+        @Override
+        public Integer call() {
+            ScalingLaw l = switch (law) {
+                case "kaplan" -> KaplanLaw.TABLE_5;
+                case "chinchilla" -> ChinchillaLaw.APPROACH_3;
+                default -> throw new IllegalArgumentException("--law " + law + ": expected kaplan or chinchilla");
+            };
+            List<Integer> ms = parseStages(stages);
+            ScheduleSolver solver = new ScheduleSolver(l, targetLoss);
+            List<ScheduleSolution> sols = new ArrayList<>();
+            for (int m : ms) {
+                sols.add(solver.solve(m, pinFinal));
+            }
+            String unit = l instanceof KaplanLaw ? "steps" : "tokens";
+            if (csv) {
+                System.out.println("stages,reduction_factor");
+                for (int i = 0; i < ms.size(); i++) {
+                    System.out.printf(Locale.ROOT, "%d,%.6f%n", ms.get(i), sols.get(i).reductionFactor());
+                }
+            } else {
+                System.out.printf(Locale.ROOT, "Optimal schedules to L = %.3f under the %s law; single stage: N = %.4g, "
+                                + "%.4g PF-days%n%n", targetLoss, l.name(), solver.singleStageParams(),
+                        sols.get(0).singleStagePfDays());
+                System.out.println("| stages | compute reduction factor | total PF-days |");
+                System.out.println("|---:|---:|---:|");
+                for (int i = 0; i < ms.size(); i++) {
+                    System.out.printf(Locale.ROOT, "| %d | %.4f | %.5f |%n", ms.get(i), sols.get(i).reductionFactor(),
+                            sols.get(i).totalPfDays());
+                }
+            }
+            if (ms.size() == 1) {
+                List<StagedRun.Stage> st = sols.get(0).stages();
+                if (csv) {
+                    System.out.println("stage,n_params," + unit + "_cumulative,loss,compute_pf_days");
+                    for (int k = 0; k < st.size(); k++) {
+                        StagedRun.Stage s = st.get(k);
+                        System.out.printf(Locale.ROOT, "%d,%.6g,%.6g,%.6f,%.6g%n", k + 1, s.params(),
+                                s.cumulativeProgress(), s.loss(), s.pfDays());
+                    }
+                } else {
+                    System.out.printf("%n| stage | N_k | %s (cumulative) | L_k | C_k (PF-days) |%n", unit);
+                    System.out.println("|---:|---:|---:|---:|---:|");
+                    for (int k = 0; k < st.size(); k++) {
+                        StagedRun.Stage s = st.get(k);
+                        System.out.printf(Locale.ROOT, "| %d | %.1fM | %.1fK | %.2f | %.4f |%n", k + 1, s.params() / 1e6,
+                                s.cumulativeProgress() / 1e3, s.loss(), s.pfDays());
+                    }
+                }
+            }
+            return 0;
+        }
+
+        static List<Integer> parseStages(String spec) {
+            List<Integer> out = new ArrayList<>();
+            try {
+                if (spec.contains("..")) {
+                    String[] r = spec.split("\\.\\.");
+                    for (int m = Integer.parseInt(r[0].trim()); m <= Integer.parseInt(r[1].trim()); m++) {
+                        out.add(m);
+                    }
+                } else {
+                    for (String s : spec.split(",")) {
+                        out.add(Integer.parseInt(s.trim()));
+                    }
+                }
+            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("--stages " + spec + ": expected a list like 1,2,5 or a range like 1..10");
+            }
+            if (out.isEmpty() || out.stream().anyMatch(m -> m < 1)) {
+                throw new IllegalArgumentException("--stages " + spec + ": every M must be >= 1");
+            }
+            return out;
+        }
+    }
+}
