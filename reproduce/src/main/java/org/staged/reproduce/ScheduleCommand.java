@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /** {@code staged schedule}: stage schedules from scaling laws. */
 @Command(name = "schedule", mixinStandardHelpOptions = true,
-        subcommands = {ScheduleCommand.Optimal.class},
-        description = "Stage schedules: the compute-optimal schedule of Appendix C.")
+        subcommands = {ScheduleCommand.Optimal.class, ScheduleCommand.Estimate.class},
+        description = "Stage schedules: the compute-optimal schedule of Appendix C, and the practical schedule's "
+                + "constants estimated from loss curves.")
 public final class ScheduleCommand implements Runnable {
     @Override
     public void run() {
@@ -116,6 +117,64 @@ public final class ScheduleCommand implements Runnable {
                 throw new IllegalArgumentException("--stages " + spec + ": every M must be >= 1");
             }
             return out;
+        }
+    }
+
+    /** {@code staged schedule estimate}: τ_G, τ_opt and ρ from two runs' logs. */
+    @Command(name = "estimate", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Estimate the practical schedule's constants (Eq. 8-9) from the validation-loss logs of an "
+                    + "original (smaller) and a target (larger) model trained from scratch: PRE-GROWTH where growing "
+                    + "saves the most compute, GROWTH-TARGET at the same loss on the target curve, and OPTIMALITY "
+                    + "where the target curve meets the two curves' common tangent (log-log).",
+                    "Each curve is first fitted to L(C) = e + k·C^-α."})
+    static final class Estimate implements Callable<Integer> {
+        @Option(names = "--original", required = true, description = "log.csv of the original (smaller) model")
+        java.nio.file.Path original;
+        @Option(names = "--target", required = true, description = "log.csv of the target (larger) model")
+        java.nio.file.Path target;
+
+        @Override
+        public Integer call() {
+            double[][] o = curve(original);
+            double[][] t = curve(target);
+            double low = Math.max(min(o[2]), min(t[2]));
+            double high = Math.min(max(o[2]), max(t[2]));
+            org.staged.schedule.PracticalEstimator.Estimate e = org.staged.schedule.PracticalEstimator.estimate(
+                    org.staged.schedule.LossCurveFit.fit(o[0], o[1], o[2]),
+                    org.staged.schedule.LossCurveFit.fit(t[0], t[1], t[2]), low, high);
+            System.out.println("| point | curve | steps | PF-days | loss |");
+            System.out.println("|---|---|---:|---:|---:|");
+            row("PRE-GROWTH", "original", e.preGrowth());
+            row("GROWTH-TARGET", "target", e.growthTarget());
+            row("OPTIMALITY", "target", e.optimality());
+            System.out.printf(Locale.ROOT, "%nτ_G = %.4f, τ_opt = %.4f, ρ = %.3f (Appendix D: τ_opt −0.052; depth τ −0.0575, "
+                    + "ρ 0.70; width τ −0.0475, ρ 0.55)%n", e.tauGrowth(), e.tauOpt(), e.rho());
+            return 0;
+        }
+
+        private static void row(String name, String curve, org.staged.schedule.PracticalEstimator.Point p) {
+            System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.4g | %.4f |%n", name, curve, p.steps(),
+                    p.compute() / StagedRun.PF_DAY, p.loss());
+        }
+
+        /** {steps, flops, val_loss} of a training log. */
+        private static double[][] curve(java.nio.file.Path log) {
+            List<org.staged.models.train.TrainLog.Row> rows = org.staged.models.train.TrainLog.read(log);
+            double[][] c = new double[3][rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                c[0][i] = rows.get(i).step();
+                c[1][i] = rows.get(i).flops();
+                c[2][i] = rows.get(i).valLoss();
+            }
+            return c;
+        }
+
+        private static double min(double[] a) {
+            return java.util.Arrays.stream(a).min().orElseThrow();
+        }
+
+        private static double max(double[] a) {
+            return java.util.Arrays.stream(a).max().orElseThrow();
         }
     }
 }

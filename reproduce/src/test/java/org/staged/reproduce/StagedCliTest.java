@@ -107,6 +107,32 @@ public class StagedCliTest {
     }
 
     @Test
+    public void scheduleEstimateReadsTwoTrainingLogs() throws IOException {
+        Path dir = Files.createTempDirectory("logs");
+        var law = org.staged.schedule.KaplanLaw.TABLE_5;
+        for (double n : new double[] {2.5e7, 1e8}) {
+            StringBuilder csv = new StringBuilder(TrainLog.HEADER + "\n");
+            for (int i = 0; i < 50; i++) {
+                double s = 200 * Math.pow(1.1, i);
+                csv.append(String.format(java.util.Locale.ROOT, "%d,%d,%.6e,%.6f,%.6f,%.6e%n", (long) s, (long) s * 1000,
+                        law.flops(n, (long) s, 3.0), law.loss(n, (long) s), law.loss(n, (long) s), 1e-3));
+            }
+            Files.writeString(dir.resolve(n + ".csv"), csv);
+        }
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run("schedule", "estimate", "--original", dir.resolve(2.5e7 + ".csv").toString(),
+                    "--target", dir.resolve(1e8 + ".csv").toString()), 0);
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("| PRE-GROWTH | original |") && text.contains("τ_opt = -0.069"), text);
+    }
+
+    @Test
     public void grownCheckpointKeepsItsLossAndContinuesAtGrowthTarget() throws IOException {
         Path small = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(small, 8).toArray(String[]::new)), 0);
