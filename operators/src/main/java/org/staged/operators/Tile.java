@@ -26,9 +26,10 @@ public class Tile implements GrowthOperator {
                 + "(Rae et al. 2021)", false, false, ScheduleContinuation.RESTART);
     }
 
+    /** The same shape as the paper's width operator. */
     @Override
     public ModelConfig grownConfig(ModelConfig c) {
-        return c.withWidth(2 * c.dModel(), 2 * c.nHead(), 2 * c.dFf());
+        return new WidthGrowth().grownConfig(c);
     }
 
     @Override
