@@ -26,23 +26,30 @@ import org.hipparchus.optim.nonlinear.vector.constrained.TwiceDifferentiableFunc
  * Appendix C's optimal schedule: minimise total compute Σ C(N_k, P_k) subject to L_M = L_target,
  * N_k ≥ N_{k−1} and P_k ≥ 0, optionally with N_M pinned.
  *
- * <p>Formulation. The variables are the sizes u_k = ln(N_k/N*) and the loss at the end of every stage but
- * the last, L_1 … L_{M−1} (L_M = L_target), with (N*, P*) the single-stage optimum. Each stage's progress is
- * then closed-form, P_k = P(N_k → L_k) − P(N_k → L_{k−1}), so the loss equality disappears and every
- * constraint is an inequality: sizes non-decreasing, losses decreasing, each loss above its size's floor.
+ * <p>Formulation. The loss at the end of every stage but the last, L_1 … L_{M−1}, is the variable
+ * (L_M = L_target). With the losses fixed, each stage's compute depends on its own size only, so each N_k
+ * comes from a one-dimensional search and its progress in closed form, P_k = P(N_k → L_k) − P(N_k → L_{k−1})
+ * (see {@link Profile}). What remains has M−1 variables, linear constraints (losses decreasing to the target)
+ * and, by the envelope theorem, an analytic gradient. The size ordering is checked on the result.
  *
- * <p>Solver. Hipparchus' {@link SQPOptimizerS} (Schittkowski's SQP: smooth objective, nonlinear inequality
- * constraints and a linear equality for a pinned size; the GM variant can loop forever and is not used).
- * The optimum is very flat (the sizes move compute in the sixth digit), where the SQP's BFGS stalls, and
- * Hipparchus 4.0.2's BFGS update fails its own symmetry check once its matrix is far from the identity.
- * So each SQP run is one iteration in coordinates whitened by the objective's finite-difference Hessian at
- * the current point: its identity start matrix is then the true Hessian, the step a Newton step, and the
- * only BFGS update it makes is exactly symmetric. Several deterministic starts are tried and every result
- * is checked against the constraints before it is accepted.
+ * <p>Solver. Hipparchus' {@link SQPOptimizerS} (Schittkowski's SQP; the GM variant can loop forever and is
+ * not used). Three of its 4.0.2 behaviours shape how it is called: its BFGS update fails its own symmetry
+ * check once the matrix is far from the identity, its QP subproblem returns nothing on problems whose values
+ * are of order one, and a failed first line search throws. So each SQP run is a single iteration in
+ * coordinates whitened by the finite-difference Hessian at the current point (its start matrix is then the
+ * true Hessian and the step a Newton step), objective and constraints are multiplied by {@link #SCALE}, and
+ * a failed step is retried shorter. Several deterministic starts are tried; every result is checked.
  */
 public final class ScheduleSolver {
     private static final int MAX_NEWTON_STEPS = 200;
     private static final double STEP_TOL = 1e-10;
+    /** Two starts whose optima differ by less than this in ln(compute) found the same one. */
+    private static final double AGREE = 1e-9;
+    /**
+     * Objective and constraints are multiplied by this inside each SQP run: Hipparchus 4.0.2's QP subproblem
+     * (ADMM) fails, returning no solution, on problems whose values are of order one or below.
+     */
+    private static final double SCALE = 1000;
 
     private final ScalingLaw law;
     private final double target;
@@ -104,21 +111,23 @@ public final class ScheduleSolver {
     }
 
     /**
-     * Best of several starts: the (M−1)-stage optimum with a smaller first stage put in front (continuation,
-     * which keeps large M reliable), then fixed size ladders.
+     * Best of several starts on the profile problem (see {@link Profile}); the result is returned as
+     * [u_1..u_M, L_1..L_{M−1}] and checked against every constraint, the size ordering included.
      */
     private double[] optimise(int m, Double pinnedN) {
         Levels f = new Levels(m);
-        List<double[]> starts = new ArrayList<>();
-        starts.addAll(f.starts(pinnedN));
+        Profile prof = new Profile(m, pinnedN);
         double best = Double.POSITIVE_INFINITY;
         double[] bestX = null;
         String lastError = "no start tried";
-        for (double[] x0 : starts) {
+        for (double[] y0 : prof.starts()) {
             try {
-                double[] x = newtonSqp(f, x0, pinnedN);
+                double[] x = prof.toLevels(newtonSqp(prof, prof.ordering(), prof.bounds(), y0));
                 String why = f.infeasibility(x, pinnedN);
-                double v = f.value(new ArrayRealVector(x));
+                double v = f.cost(x);
+                if (why == null && Math.abs(v - best) < AGREE) {
+                    break;   // a second start reached the same optimum
+                }
                 if (why == null && v < best) {
                     best = v;
                     bestX = x;
@@ -129,44 +138,244 @@ public final class ScheduleSolver {
                      | java.util.NoSuchElementException e) {
                 // Hipparchus 4.0.2's SQP fails in several unchecked ways from some starts (a null or empty QP
                 // result): try the next start
-                lastError = String.valueOf(e.getMessage());
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
         }
         if (bestX == null) {
-            throw new IllegalStateException("no feasible " + f.m + "-stage schedule found for loss " + target + ": "
+            throw new IllegalStateException("no feasible " + m + "-stage schedule found for loss " + target + ": "
                     + lastError);
         }
         return bestX;
     }
 
-    /** One-iteration SQP runs in Hessian-whitened coordinates x = c + V·D^(−1/2)·z, until the step vanishes. */
-    private double[] newtonSqp(Levels f, double[] x0, Double pinnedN) {
-        double[] x = x0.clone();
+    /**
+     * One-iteration SQP runs in Hessian-whitened coordinates y = c + V·D^(−1/2)·z, until the step vanishes;
+     * the constraints are linear, A·y ≥ b.
+     */
+    private static double[] newtonSqp(TwiceDifferentiableFunction f, RealMatrix a, RealVector b, double[] y0) {
+        double[] y = y0.clone();
         for (int step = 0; step < MAX_NEWTON_STEPS; step++) {
-            RealVector c = new ArrayRealVector(x);
+            RealVector c = new ArrayRealVector(y);
             RealMatrix map = whitening(f.hessian(c));
-            List<OptimizationData> data = new ArrayList<>(List.of(new ObjectiveFunction(new Whitened(f, c, map)),
-                    new WhitenedConstraints(new LevelConstraints(f), c, map), option(),
-                    new InitialGuess(new double[x.length]), new MaxIter(1)));
-            if (pinnedN != null) {   // u_M = ln(N_pin/N*), a linear equality, mapped to z
-                RealVector a = new ArrayRealVector(x.length);
-                a.setEntry(f.m - 1, 1);
-                double rhs = Math.log(pinnedN / nStar) - a.dotProduct(c);
-                data.add(new LinearEqualityConstraint(MatrixUtils.createRowRealMatrix(map.preMultiply(a).toArray()),
-                        new ArrayRealVector(new double[] {rhs})));
+            RealVector z = null;
+            // a failed line search surfaces as an exception inside Hipparchus: retry with shorter steps
+            for (int attempt = 0; z == null; attempt++) {
+                List<OptimizationData> data = new ArrayList<>(List.of(new ObjectiveFunction(new Whitened(f, c, map)),
+                        new LinearRows(a.multiply(map).scalarMultiply(SCALE), b.subtract(a.operate(c)).mapMultiply(SCALE)),
+                        option(), new InitialGuess(new double[y.length]), new MaxIter(1)));
+                try {
+                    z = new SQPOptimizerS().optimize(data.toArray(new OptimizationData[0])).getX();
+                } catch (NullPointerException | java.util.NoSuchElementException e) {
+                    if (attempt == 6) {
+                        throw e;
+                    }
+                    map = map.scalarMultiply(0.25);
+                }
             }
-            RealVector z = new SQPOptimizerS().optimize(data.toArray(new OptimizationData[0])).getX();
             double[] next = c.add(map.operate(z)).toArray();
             double move = 0;
-            for (int i = 0; i < x.length; i++) {
-                move = Math.max(move, Math.abs(next[i] - x[i]) / (1 + Math.abs(x[i])));
+            for (int i = 0; i < y.length; i++) {
+                move = Math.max(move, Math.abs(next[i] - y[i]) / (1 + Math.abs(y[i])));
             }
-            x = next;
+            y = next;
             if (move < STEP_TOL) {
                 break;
             }
         }
-        return x;
+        return y;
+    }
+
+    /**
+     * The problem profiled over the stage-end losses y = [L_1..L_{M−1}]: with the losses fixed, each stage's
+     * compute depends on its own size only, c_k(N) = C(N, P(N → L_k) − P(N → L_{k−1})), so each N_k is
+     * found by a one-dimensional search (a pinned final size stays fixed). The remaining problem has M−1
+     * variables and linear constraints (losses decreasing to the target); by the envelope theorem its
+     * gradient is the stage computes' partial derivatives in the losses at the inner optima.
+     */
+    private final class Profile extends TwiceDifferentiableFunction {
+        private final int m;
+        private final Double pinnedN;
+
+        Profile(int m, Double pinnedN) {
+            this.m = m;
+            this.pinnedN = pinnedN;
+        }
+
+        @Override
+        public int dim() {
+            return m - 1;
+        }
+
+        private double endLoss(double[] y, int k) {
+            return k == m - 1 ? target : y[k];
+        }
+
+        private double startLoss(double[] y, int k) {
+            return k == 0 ? Double.POSITIVE_INFINITY : y[k - 1];
+        }
+
+        /** Stage compute of a size ln N between two losses (start = +∞ for the first stage). */
+        private double stageCompute(double lnN, double start, double end) {
+            double n = Math.exp(lnN);
+            double p = law.progressToReach(n, end) - (Double.isInfinite(start) ? 0 : law.progressToReach(n, start));
+            return p >= 0 && !Double.isInfinite(p) ? law.flops(n, p, target) : Double.POSITIVE_INFINITY;
+        }
+
+        /** The best size for a stage between two losses: golden-section search above the size whose floor is the end loss. */
+        double bestLnN(double start, double end) {
+            double lo = Math.log(nStar) - 40;
+            double hi = Math.log(nStar) + 40;
+            for (int i = 0; i < 64; i++) {
+                double mid = (lo + hi) / 2;
+                if (law.floor(Math.exp(mid)) < end) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            double a = hi + 1e-9;
+            double b = hi + 25;
+            double g = (Math.sqrt(5) - 1) / 2;
+            for (int i = 0; i < 80; i++) {
+                double x1 = b - g * (b - a);
+                double x2 = a + g * (b - a);
+                if (stageCompute(x1, start, end) < stageCompute(x2, start, end)) {
+                    b = x2;
+                } else {
+                    a = x1;
+                }
+            }
+            return (a + b) / 2;
+        }
+
+        double[] lnSizes(double[] y) {
+            double[] u = new double[m];
+            for (int k = 0; k < m; k++) {
+                u[k] = k == m - 1 && pinnedN != null ? Math.log(pinnedN) : bestLnN(startLoss(y, k), endLoss(y, k));
+            }
+            return u;
+        }
+
+        @Override
+        public double value(RealVector yv) {
+            double[] y = yv.toArray();
+            double[] u = lnSizes(y);
+            double total = 0;
+            for (int k = 0; k < m; k++) {
+                total += stageCompute(u[k], startLoss(y, k), endLoss(y, k));
+            }
+            return Double.isFinite(total) ? Math.log(total / law.flops(nStar, pStar, target)) : 1e3;
+        }
+
+        /** Envelope theorem: d total/d L_k = ∂c_k/∂L_k + ∂c_{k+1}/∂L_k at the inner optima, divided by the total. */
+        @Override
+        public RealVector gradient(RealVector yv) {
+            double[] y = yv.toArray();
+            double[] u = lnSizes(y);
+            double total = 0;
+            double[] perProgress = new double[m];
+            for (int k = 0; k < m; k++) {
+                double c = stageCompute(u[k], startLoss(y, k), endLoss(y, k));
+                if (!Double.isFinite(c)) {
+                    return centralDifferences(this::value, yv, 1e-7);
+                }
+                total += c;
+                perProgress[k] = law.flops(Math.exp(u[k]), 1, target);   // compute per unit of progress
+            }
+            RealVector g = new ArrayRealVector(dim());
+            for (int k = 0; k < m - 1; k++) {
+                g.setEntry(k, (perProgress[k] * law.progressSlope(Math.exp(u[k]), y[k])
+                        - perProgress[k + 1] * law.progressSlope(Math.exp(u[k + 1]), y[k])) / total);
+            }
+            return g;
+        }
+
+        @Override
+        public RealMatrix hessian(RealVector y) {
+            int n = dim();
+            double h = 1e-5;
+            RealMatrix hm = new Array2DRowRealMatrix(n, n);
+            for (int i = 0; i < n; i++) {
+                RealVector up = y.copy();
+                RealVector down = y.copy();
+                up.addToEntry(i, h);
+                down.addToEntry(i, -h);
+                hm.setColumnVector(i, gradient(up).subtract(gradient(down)).mapDivide(2 * h));
+            }
+            return hm.add(hm.transpose()).scalarMultiply(0.5);
+        }
+
+        /** Rows L_{k−1} − L_k ≥ 0 and L_{M−1} ≥ L_target. */
+        RealMatrix ordering() {
+            RealMatrix a = new Array2DRowRealMatrix(m - 1, dim());
+            for (int k = 1; k < m - 1; k++) {
+                a.setEntry(k - 1, k - 1, 1);
+                a.setEntry(k - 1, k, -1);
+            }
+            a.setEntry(m - 2, m - 2, 1);
+            return a;
+        }
+
+        RealVector bounds() {
+            RealVector b = new ArrayRealVector(m - 1);
+            b.setEntry(m - 2, target);
+            return b;
+        }
+
+        /** The single-stage optimum's curve cut at geometric fractions of P*. */
+        List<double[]> starts() {
+            List<double[]> out = new ArrayList<>();
+            for (double frac : new double[] {0.5, 0.25, 0.1, 0.8}) {
+                double[] y = new double[dim()];
+                for (int k = 0; k < m - 1; k++) {
+                    y[k] = law.loss(nStar, pStar * Math.pow(frac, m - 1 - k));
+                }
+                out.add(y);
+            }
+            return out;
+        }
+
+        /** [u_1..u_M (relative to N*), L_1..L_{M−1}] for {@link Levels}. */
+        double[] toLevels(double[] y) {
+            double[] u = lnSizes(y);
+            double[] x = new double[2 * m - 1];
+            for (int k = 0; k < m; k++) {
+                x[k] = u[k] - Math.log(nStar);
+            }
+            System.arraycopy(y, 0, x, m, m - 1);
+            return x;
+        }
+    }
+
+    /**
+     * A·z − b ≥ 0, written with a zero lower bound: parts of Hipparchus 4.0.2's SQP read the constraint values
+     * without subtracting the bound, so a non-zero bound (as {@code LinearInequalityConstraint(A, b)} has)
+     * can make its first QP subproblem fail.
+     */
+    private static final class LinearRows extends InequalityConstraint {
+        private final RealMatrix a;
+        private final RealVector b;
+
+        LinearRows(RealMatrix a, RealVector b) {
+            super(new ArrayRealVector(b.getDimension()));
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public int dim() {
+            return a.getColumnDimension();
+        }
+
+        @Override
+        public RealVector value(RealVector z) {
+            return a.operate(z).subtract(b);
+        }
+
+        @Override
+        public RealMatrix jacobian(RealVector z) {
+            return a.copy();
+        }
     }
 
     /** V·D^(−1/2) for H = V·D·Vᵀ, eigenvalues clamped positive. */
@@ -185,20 +394,16 @@ public final class ScheduleSolver {
         SQPOption o = new SQPOption();
         o.setEps(1e-12);
         o.setMaxLineSearchIteration(50);
+        o.setUseFunHessian(true);   // the whitened Hessian: SCALE times the identity
         return o;
     }
 
-    /** ln(total compute / single-stage compute) over x = [u_1..u_M, L_1..L_{M−1}]. */
-    private final class Levels extends TwiceDifferentiableFunction {
+    /** A schedule as x = [u_1..u_M, L_1..L_{M−1}]: its sizes, progress, cost and constraint check. */
+    private final class Levels {
         private final int m;
 
         Levels(int m) {
             this.m = m;
-        }
-
-        @Override
-        public int dim() {
-            return 2 * m - 1;
         }
 
         double[] sizes(double[] x) {
@@ -221,71 +426,18 @@ public final class ScheduleSolver {
             return p;
         }
 
-        @Override
-        public double value(RealVector xv) {
-            double[] x = xv.toArray();
+        /** @return ln(total compute / single-stage compute), +∞ outside the domain */
+        double cost(double[] x) {
             double[] n = sizes(x);
             double[] p = progress(x);
             double total = 0;
             for (int k = 0; k < m; k++) {
                 if (!(p[k] >= 0) || Double.isInfinite(p[k])) {
-                    return 1e3;   // outside the domain: large but finite, so line searches back off
+                    return Double.POSITIVE_INFINITY;
                 }
                 total += law.flops(n[k], p[k], target);
             }
             return Math.log(total / law.flops(nStar, pStar, target));
-        }
-
-        /**
-         * Analytic: C_k ∝ N_k·P_k with P_k = R(N_k, L_k) − R(N_k, L_{k−1}); R depends on L − floor(N), so
-         * ∂R/∂u = −∂R/∂L · d floor/d ln N.
-         */
-        @Override
-        public RealVector gradient(RealVector xv) {
-            double[] x = xv.toArray();
-            double[] n = sizes(x);
-            double[] p = progress(x);
-            double[] c = new double[m];
-            double total = 0;
-            for (int k = 0; k < m; k++) {
-                if (!(p[k] >= 0) || Double.isInfinite(p[k])) {
-                    return centralDifferences(this::value, xv, 1e-6);   // outside the domain: see value()
-                }
-                c[k] = law.flops(n[k], p[k], target);
-                total += c[k];
-            }
-            RealVector g = new ArrayRealVector(dim());
-            for (int k = 0; k < m; k++) {
-                double perProgress = c[k] / Math.max(p[k], Double.MIN_NORMAL);   // ∂C_k/∂P_k
-                double end = k == m - 1 ? target : x[m + k];
-                double slopeEnd = law.progressSlope(n[k], end);
-                double slopeStart = k == 0 ? 0 : law.progressSlope(n[k], x[m + k - 1]);
-                double dPdU = -(slopeEnd - slopeStart) * law.floorSlope(n[k]);
-                g.addToEntry(k, (c[k] + perProgress * dPdU) / total);
-                if (k < m - 1) {
-                    g.addToEntry(m + k, perProgress * slopeEnd / total);
-                }
-                if (k > 0) {
-                    g.addToEntry(m + k - 1, -perProgress * slopeStart / total);
-                }
-            }
-            return g;
-        }
-
-        /** Finite differences of the gradient, symmetrised. */
-        @Override
-        public RealMatrix hessian(RealVector x) {
-            int n = dim();
-            double h = 1e-4;
-            RealMatrix hm = new Array2DRowRealMatrix(n, n);
-            for (int i = 0; i < n; i++) {
-                RealVector up = x.copy();
-                RealVector down = x.copy();
-                up.addToEntry(i, h);
-                down.addToEntry(i, -h);
-                hm.setColumnVector(i, gradient(up).subtract(gradient(down)).mapDivide(2 * h));
-            }
-            return hm.add(hm.transpose()).scalarMultiply(0.5);
         }
 
         String infeasibility(double[] x, Double pinnedN) {
@@ -304,80 +456,6 @@ public final class ScheduleSolver {
             return null;
         }
 
-        /** An (M−1)-stage point [u, L] as an M-stage start: a first stage a third the size in front. */
-        double[] prependStage(double[] prev) {
-            int p = m - 1;
-            double[] x = new double[dim()];
-            x[0] = prev[0] - Math.log(3);
-            System.arraycopy(prev, 0, x, 1, p);
-            double firstLoss = p > 1 ? prev[p] : target;
-            double floor0 = law.floor(nStar * Math.exp(x[0]));
-            x[m] = Math.max(firstLoss + 0.3 * (firstLoss - target) + 0.05, floor0 + 0.05);
-            System.arraycopy(prev, p, x, m + 1, p - 1);
-            return x;
-        }
-
-        /** Size ladders ending at N* (or the pinned size), stage-end losses spread above the target. */
-        List<double[]> starts(Double pinnedN) {
-            List<double[]> out = new ArrayList<>();
-            // the single-stage run cut into M equal stages of the same size: feasible, factor exactly 1
-            double u = pinnedN != null ? Math.log(pinnedN / nStar) : 0;
-            double p = law.progressToReach(nStar * Math.exp(u), target);
-            double[] flat = new double[dim()];
-            for (int k = 0; k < m; k++) {
-                flat[k] = u;
-                if (k < m - 1) {
-                    flat[m + k] = law.loss(nStar * Math.exp(u), p * (k + 1) / m);
-                }
-            }
-            out.add(flat);
-            double end = pinnedN != null ? Math.log(pinnedN / nStar) : 0;
-            for (double ratio : new double[] {3.0, 2.0, 5.0, 8.0, 1.5, 12.0}) {
-                for (double shift : pinnedN != null ? new double[] {0} : new double[] {0, 0.5, -0.5}) {
-                    double[] x = new double[dim()];
-                    for (int k = 0; k < m; k++) {
-                        x[k] = end + (k == m - 1 ? 0 : shift) - (m - 1 - k) * Math.log(ratio);
-                    }
-                    for (int k = 0; k < m - 1; k++) {   // losses: a geometric split of the way from the floor
-                        double floorK = law.floor(nStar * Math.exp(x[k]));
-                        double lo = Math.max(floorK, target);
-                        x[m + k] = lo + (m - 1 - k) * 0.15 * (lo - floorK + 0.1 * target);
-                    }
-                    out.add(x);
-                }
-            }
-            return out;
-        }
-    }
-
-    /** Sizes non-decreasing, stage-end losses decreasing to the target, each loss above its size's floor. */
-    private final class LevelConstraints {
-        private final Levels f;
-
-        LevelConstraints(Levels f) {
-            this.f = f;
-        }
-
-        int rows() {
-            return 3 * (f.m - 1);
-        }
-
-        RealVector value(double[] x) {
-            int m = f.m;
-            RealVector g = new ArrayRealVector(rows());
-            int r = 0;
-            for (int k = 1; k < m; k++) {
-                g.setEntry(r++, x[k] - x[k - 1]);                                 // N_k ≥ N_{k−1}
-            }
-            for (int k = 1; k < m - 1; k++) {
-                g.setEntry(r++, x[m + k - 1] - x[m + k]);                         // L_{k−1} ≥ L_k
-            }
-            g.setEntry(r++, x[2 * m - 2] - target);                               // L_{M−1} ≥ L_target
-            for (int k = 0; k < m - 1; k++) {
-                g.setEntry(r++, x[m + k] - law.floor(nStar * Math.exp(x[k])));    // L_k above N_k's floor
-            }
-            return g;
-        }
     }
 
     /** f(c + M·z): gradient Mᵀ·∇f, identity Hessian (M whitens the true one). */
@@ -399,55 +477,17 @@ public final class ScheduleSolver {
 
         @Override
         public double value(RealVector z) {
-            return f.value(c.add(map.operate(z)));
+            return SCALE * f.value(c.add(map.operate(z)));
         }
 
         @Override
         public RealVector gradient(RealVector z) {
-            return map.transpose().operate(f.gradient(c.add(map.operate(z))));
+            return map.transpose().operate(f.gradient(c.add(map.operate(z)))).mapMultiply(SCALE);
         }
 
         @Override
         public RealMatrix hessian(RealVector z) {
-            return MatrixUtils.createRealIdentityMatrix(dim());
-        }
-    }
-
-    /** The level constraints at c + M·z, with a finite-difference Jacobian in z. */
-    private static final class WhitenedConstraints extends InequalityConstraint {
-        private final LevelConstraints g;
-        private final RealVector c;
-        private final RealMatrix map;
-
-        WhitenedConstraints(LevelConstraints g, RealVector c, RealMatrix map) {
-            super(new ArrayRealVector(g.rows()));
-            this.g = g;
-            this.c = c;
-            this.map = map;
-        }
-
-        @Override
-        public int dim() {
-            return c.getDimension();
-        }
-
-        @Override
-        public RealVector value(RealVector z) {
-            return g.value(c.add(map.operate(z)).toArray());
-        }
-
-        @Override
-        public RealMatrix jacobian(RealVector z) {
-            RealMatrix j = new Array2DRowRealMatrix(g.rows(), dim());
-            double h = 1e-7;
-            for (int i = 0; i < dim(); i++) {
-                RealVector up = z.copy();
-                RealVector down = z.copy();
-                up.addToEntry(i, h);
-                down.addToEntry(i, -h);
-                j.setColumnVector(i, value(up).subtract(value(down)).mapDivide(2 * h));
-            }
-            return j;
+            return MatrixUtils.createRealIdentityMatrix(dim()).scalarMultiply(SCALE);
         }
     }
 
