@@ -42,6 +42,9 @@ public final class ScheduleCommand implements Runnable {
         @Option(names = "--pin-final", description = "final size N_M in parameters (default: free, as in the paper's "
                 + "tables)")
         Double pinFinal;
+        @Option(names = "--ratios", split = ",", description = "allowed growth ratios N_k/N_(k-1), e.g. 2,4,8 "
+                + "(depth doubles parameters, width quadruples them) (default: any)")
+        double[] ratios;
         @Option(names = "--csv", description = "CSV instead of Markdown")
         boolean csv;
 
@@ -56,7 +59,7 @@ public final class ScheduleCommand implements Runnable {
             ScheduleSolver solver = new ScheduleSolver(l, targetLoss);
             List<ScheduleSolution> sols = new ArrayList<>();
             for (int m : ms) {
-                sols.add(solver.solve(m, pinFinal));
+                sols.add(solver.solve(m, pinFinal, ratios));
             }
             String unit = l instanceof KaplanLaw ? "steps" : "tokens";
             if (csv) {

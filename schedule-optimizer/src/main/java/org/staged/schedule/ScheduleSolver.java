@@ -45,6 +45,8 @@ public final class ScheduleSolver {
     private static final double STEP_TOL = 1e-10;
     /** Two starts whose optima differ by less than this in ln(compute) found the same one. */
     private static final double AGREE = 1e-9;
+    /** Ratio sequences tried at most (|ratios|^(M−1)). */
+    private static final int MAX_SEQUENCES = 4096;
     /**
      * Objective and constraints are multiplied by this inside each SQP run: Hipparchus 4.0.2's QP subproblem
      * (ADMM) fails, returning no solution, on problems whose values are of order one or below.
@@ -87,6 +89,34 @@ public final class ScheduleSolver {
      * @throws IllegalStateException when no start converges to a feasible point
      */
     public ScheduleSolution solve(int stages, Double pinnedN) {
+        return solve(stages, pinnedN, null);
+    }
+
+    /**
+     * The optimal M-stage schedule whose growth ratios N_k/N_{k−1} are restricted to a set (the operators
+     * can only double the width, ×4 parameters, or the depth, ×2): every sequence of ratios is tried.
+     *
+     * @param stages  M ≥ 1
+     * @param pinnedN N_M, or null to leave the final size free
+     * @param ratios  allowed ratios, each ≥ 1, or null for any non-decreasing sizes
+     * @return the best schedule over all ratio sequences
+     * @throws IllegalArgumentException for an empty ratio set, a ratio below 1, or too many sequences
+     */
+    public ScheduleSolution solve(int stages, Double pinnedN, double[] ratios) {
+        if (ratios != null) {
+            if (ratios.length == 0) {
+                throw new IllegalArgumentException("--ratios: the set of growth ratios is empty");
+            }
+            for (double r : ratios) {
+                if (!(r >= 1)) {
+                    throw new IllegalArgumentException("--ratios: growth ratios must be >= 1, found " + r);
+                }
+            }
+            if (Math.pow(ratios.length, stages - 1) > MAX_SEQUENCES) {
+                throw new IllegalArgumentException("--ratios: " + ratios.length + "^" + (stages - 1)
+                        + " ratio sequences for " + stages + " stages exceed " + MAX_SEQUENCES + "; use fewer stages");
+            }
+        }
         if (stages < 1) {
             throw new IllegalArgumentException("--stages must be >= 1, found " + stages);
         }
@@ -101,7 +131,8 @@ public final class ScheduleSolver {
             p = new double[] {law.progressToReach(n[0], target)};
         } else {
             Levels f = new Levels(stages);
-            double[] x = optimise(stages, pinnedN);
+            double[] x = ratios == null ? optimise(stages, pinnedN, null, Integer.MAX_VALUE)
+                    : bestOverSequences(stages, pinnedN, ratios);
             n = f.sizes(x);
             p = f.progress(x);
         }
@@ -114,13 +145,14 @@ public final class ScheduleSolver {
      * Best of several starts on the profile problem (see {@link Profile}); the result is returned as
      * [u_1..u_M, L_1..L_{M−1}] and checked against every constraint, the size ordering included.
      */
-    private double[] optimise(int m, Double pinnedN) {
+    private double[] optimise(int m, Double pinnedN, double[] lnSteps, int maxStarts) {
         Levels f = new Levels(m);
-        Profile prof = new Profile(m, pinnedN);
+        Profile prof = new Profile(m, pinnedN, lnSteps);
         double best = Double.POSITIVE_INFINITY;
         double[] bestX = null;
         String lastError = "no start tried";
-        for (double[] y0 : prof.starts()) {
+        List<double[]> starts = prof.starts();
+        for (double[] y0 : starts.subList(0, Math.min(maxStarts, starts.size()))) {
             try {
                 double[] x = prof.toLevels(newtonSqp(prof, prof.ordering(), prof.bounds(), y0));
                 String why = f.infeasibility(x, pinnedN);
@@ -144,6 +176,36 @@ public final class ScheduleSolver {
         if (bestX == null) {
             throw new IllegalStateException("no feasible " + m + "-stage schedule found for loss " + target + ": "
                     + lastError);
+        }
+        return bestX;
+    }
+
+    /** Every sequence of allowed ratios (cumulative ln N_k − ln N_1), each optimised; the cheapest wins. */
+    private double[] bestOverSequences(int m, Double pinnedN, double[] ratios) {
+        Levels f = new Levels(m);
+        double best = Double.POSITIVE_INFINITY;
+        double[] bestX = null;
+        int count = (int) Math.pow(ratios.length, m - 1);
+        String lastError = "";
+        for (int code = 0; code < count; code++) {
+            double[] lnSteps = new double[m];
+            int c = code;
+            for (int k = 1; k < m; k++) {
+                lnSteps[k] = lnSteps[k - 1] + Math.log(ratios[c % ratios.length]);
+                c /= ratios.length;
+            }
+            try {
+                double[] x = optimise(m, pinnedN, lnSteps, 1);
+                if (f.cost(x) < best) {
+                    best = f.cost(x);
+                    bestX = x;
+                }
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                lastError = e.getMessage();   // this sequence cannot reach the target (e.g. a pinned size too small)
+            }
+        }
+        if (bestX == null) {
+            throw new IllegalStateException("no ratio sequence reaches loss " + target + ": " + lastError);
         }
         return bestX;
     }
@@ -195,10 +257,12 @@ public final class ScheduleSolver {
     private final class Profile extends TwiceDifferentiableFunction {
         private final int m;
         private final Double pinnedN;
+        private final double[] lnSteps;   // ln(N_k/N_1) when ratios are fixed, else null (sizes independent)
 
-        Profile(int m, Double pinnedN) {
+        Profile(int m, Double pinnedN, double[] lnSteps) {
             this.m = m;
             this.pinnedN = pinnedN;
+            this.lnSteps = lnSteps;
         }
 
         @Override
@@ -221,39 +285,69 @@ public final class ScheduleSolver {
             return p >= 0 && !Double.isInfinite(p) ? law.flops(n, p, target) : Double.POSITIVE_INFINITY;
         }
 
-        /** The best size for a stage between two losses: golden-section search above the size whose floor is the end loss. */
-        double bestLnN(double start, double end) {
+        /** ln of the smallest size whose floor is below {@code loss} (bisection). */
+        double floorLnN(double loss) {
             double lo = Math.log(nStar) - 40;
             double hi = Math.log(nStar) + 40;
             for (int i = 0; i < 64; i++) {
                 double mid = (lo + hi) / 2;
-                if (law.floor(Math.exp(mid)) < end) {
+                if (law.floor(Math.exp(mid)) < loss) {
                     hi = mid;
                 } else {
                     lo = mid;
                 }
             }
-            double a = hi + 1e-9;
-            double b = hi + 25;
+            return hi;
+        }
+
+        double[] lnSizes(double[] y) {
+            double[] u = new double[m];
+            if (lnSteps == null) {   // each stage's best size on its own
+                for (int k = 0; k < m; k++) {
+                    double start = startLoss(y, k);
+                    double end = endLoss(y, k);
+                    u[k] = k == m - 1 && pinnedN != null ? Math.log(pinnedN)
+                            : argmin(v -> stageCompute(v, start, end), floorLnN(end) + 1e-9);
+                }
+                return u;
+            }
+            double u1;                // fixed ratios: one common scale for all stages
+            if (pinnedN != null) {
+                u1 = Math.log(pinnedN) - lnSteps[m - 1];
+            } else {
+                double lowest = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < m; k++) {
+                    lowest = Math.max(lowest, floorLnN(endLoss(y, k)) - lnSteps[k]);
+                }
+                u1 = argmin(v -> {
+                    double t = 0;
+                    for (int k = 0; k < m; k++) {
+                        t += stageCompute(v + lnSteps[k], startLoss(y, k), endLoss(y, k));
+                    }
+                    return t;
+                }, lowest + 1e-9);
+            }
+            for (int k = 0; k < m; k++) {
+                u[k] = u1 + lnSteps[k];
+            }
+            return u;
+        }
+
+        /** Golden-section search on [from, from + 25] for a function that is infinite at its lower end. */
+        private double argmin(java.util.function.DoubleUnaryOperator f, double from) {
+            double a = from;
+            double b = from + 25;
             double g = (Math.sqrt(5) - 1) / 2;
             for (int i = 0; i < 80; i++) {
                 double x1 = b - g * (b - a);
                 double x2 = a + g * (b - a);
-                if (stageCompute(x1, start, end) < stageCompute(x2, start, end)) {
+                if (f.applyAsDouble(x1) < f.applyAsDouble(x2)) {
                     b = x2;
                 } else {
                     a = x1;
                 }
             }
             return (a + b) / 2;
-        }
-
-        double[] lnSizes(double[] y) {
-            double[] u = new double[m];
-            for (int k = 0; k < m; k++) {
-                u[k] = k == m - 1 && pinnedN != null ? Math.log(pinnedN) : bestLnN(startLoss(y, k), endLoss(y, k));
-            }
-            return u;
         }
 
         @Override

@@ -71,6 +71,23 @@ public class ScheduleSolverTest {
     }
 
     @Test
+    public void restrictedRatiosCostAtLeastAsMuchAndUseOnlyThoseRatios() {
+        double[] allowed = {2, 4, 8};
+        ScheduleSolution r = kaplan3.solve(3, null, allowed);
+        assertTrue(r.reductionFactor() >= kaplan3.solve(3, null).reductionFactor() - 1e-9);
+        assertTrue(r.reductionFactor() < 0.8, "still saves: " + r.reductionFactor());
+        for (int k = 1; k < 3; k++) {
+            double ratio = r.stages().get(k).params() / r.stages().get(k - 1).params();
+            assertTrue(java.util.Arrays.stream(allowed).anyMatch(a -> Math.abs(a - ratio) < 1e-6), "ratio " + ratio);
+        }
+        assertEquals(r.stages().get(2).loss(), 3.0, 1e-9);
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
+                () -> kaplan3.solve(3, null, new double[0]));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        expectThrows(IllegalArgumentException.class, () -> kaplan3.solve(3, null, new double[] {0.5}));
+    }
+
+    @Test
     public void chinchillaPlansToo() {
         ScheduleSolver s = new ScheduleSolver(ChinchillaLaw.APPROACH_3, 2.5);
         assertEquals(s.solve(1, null).reductionFactor(), 1.0, 1e-12);
