@@ -359,7 +359,7 @@ public final class ScheduleSolver {
         /** The single-stage optimum's curve cut at geometric fractions of P*. */
         List<double[]> starts() {
             List<double[]> out = new ArrayList<>();
-            for (double frac : new double[] {0.5, 0.25, 0.1, 0.8}) {
+            for (double frac : new double[] {0.6, 0.75, 0.4, 0.85}) {
                 double[] y = new double[dim()];
                 for (int k = 0; k < m - 1; k++) {
                     y[k] = law.loss(nStar, pStar * Math.pow(frac, m - 1 - k));
