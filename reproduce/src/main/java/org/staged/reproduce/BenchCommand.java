@@ -23,6 +23,9 @@ public final class BenchCommand implements Callable<Integer> {
     int steps = 10;
     @Option(names = "--batch", description = "sequences per step (default: the reference's)")
     Integer batch;
+    @Option(names = "--schedule", description = "instead of training, time solving Table 3 (M = 1, 2, 3, 4, 5, 10 at "
+            + "L_target = 3, Kaplan): the first solve in a fresh JVM and a repeat")
+    boolean schedule;
     @Option(names = "--grow", description = "instead of training, time growing a whole training state into each "
             + "--config with this operator (e.g. --grow width --config gpt2-large)")
     String grow;
@@ -30,6 +33,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Bench.setThreads(threads);
+        if (schedule) {
+            for (String run : new String[] {"first", "repeat"}) {
+                long t0 = System.nanoTime();
+                org.staged.schedule.ScheduleSolver solver =
+                        new org.staged.schedule.ScheduleSolver(org.staged.schedule.KaplanLaw.TABLE_5, 3.0);
+                for (int m : new int[] {1, 2, 3, 4, 5, 10}) {
+                    solver.solve(m, null);
+                }
+                System.out.printf(java.util.Locale.ROOT, "BENCH schedule=table3 run=%s seconds=%.3f%n", run,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            return 0;
+        }
         if (grow != null) {
             for (String c : configs) {
                 System.out.println(GrowthBench.run(GrowthOperators.discover().stage(grow), ModelConfig.preset(c)));

@@ -358,8 +358,10 @@ public final class ScheduleSolver {
 
         /** The single-stage optimum's curve cut at geometric fractions of P*. */
         List<double[]> starts() {
+            // with ratios fixed, cruder ladders converge faster (measured); free sizes prefer milder ones
+            double[] fractions = lnSteps != null ? new double[] {0.5, 0.25, 0.1, 0.8} : new double[] {0.6, 0.75, 0.4, 0.85};
             List<double[]> out = new ArrayList<>();
-            for (double frac : new double[] {0.6, 0.75, 0.4, 0.85}) {
+            for (double frac : fractions) {
                 double[] y = new double[dim()];
                 for (int k = 0; k < m - 1; k++) {
                     y[k] = law.loss(nStar, pStar * Math.pow(frac, m - 1 - k));
