@@ -20,6 +20,7 @@ final class Activations {
     final LayerNorm.Saved lnF;     // final LayerNorm
     final INDArray logits;         // [B·T, V]; overwritten by probabilities, then by dL/dlogits
     final INDArray targetLogit;    // [B·T] logit of the target token
+    final INDArray targetLogProb;  // [B·T, 1] log p(target), kept for evaluation
     final INDArray ones;           // [B·T, 1] for column sums via gemm
     // backward scratch, shared by all layers
     final INDArray dx;             // [B·T, C] gradient of the residual stream
@@ -88,6 +89,7 @@ final class Activations {
             lnF = saved(dt, n, c.dModel());
             logits = Nd4j.create(dt, n, c.vocabSize());
             targetLogit = Nd4j.create(dt, n, 1);
+            targetLogProb = Nd4j.create(dt, n, 1);
             ones = Nd4j.ones(dt, n, 1);
             dx = Nd4j.create(dt, n, c.dModel());
             dln = Nd4j.create(dt, n, c.dModel());

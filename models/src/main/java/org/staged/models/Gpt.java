@@ -79,6 +79,19 @@ public final class Gpt {
     }
 
     /**
+     * Per-token log-probabilities of the targets, forward only: what perplexity and zero-shot evaluation
+     * need beyond the mean loss.
+     *
+     * @param idx     input token ids [B, T]
+     * @param targets target token ids [B, T]
+     * @return log p(target) for each position, row-major [B·T]
+     */
+    public double[] targetLogProbs(INDArray idx, INDArray targets) {
+        forward(idx, targets);
+        return act.targetLogProb.toDoubleVector();
+    }
+
+    /**
      * Forward and backward pass: adds d(loss)/dθ to {@code grads} (the caller zeroes them; accumulating lets
      * a large batch be split into micro-batches).
      *
@@ -144,6 +157,7 @@ public final class Gpt {
         a.logits.diviColumnVector(sum);                                    // probabilities
         // log p(target) = z_t − max − log Σ exp(z − max)
         INDArray logp = a.targetLogit.sub(max).subi(Transforms.log(sum, false));
+        a.targetLogProb.assign(logp);
         return -logp.sumNumber().doubleValue() / logp.length();
     }
 

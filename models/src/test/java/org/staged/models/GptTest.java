@@ -109,6 +109,19 @@ public class GptTest {
     }
 
     @Test
+    public void perTokenLogProbsAverageToTheLoss() {
+        ModelConfig cfg = ModelConfig.preset("micro");
+        Gpt gpt = new Gpt(cfg, randomParams(cfg, 4, DataType.DOUBLE));
+        SplittableRandom rng = new SplittableRandom(6);
+        INDArray idx = tokens(rng, 2, 8, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 2, 8, cfg.vocabSize());
+        double[] lp = gpt.targetLogProbs(idx, tgt);
+        assertEquals(lp.length, 16);
+        assertEquals(-java.util.Arrays.stream(lp).average().orElseThrow(), gpt.loss(idx, tgt), 1e-12);
+        assertTrue(java.util.Arrays.stream(lp).allMatch(v -> v < 0));
+    }
+
+    @Test
     public void freshModelPredictsNearlyUniformly() {
         ModelConfig cfg = ModelConfig.preset("tiny");
         Gpt gpt = new Gpt(cfg, GptInit.init(cfg, 1, DataType.FLOAT));
