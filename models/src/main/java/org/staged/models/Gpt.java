@@ -92,6 +92,16 @@ public final class Gpt {
     }
 
     /**
+     * The most likely next token at every position, from the last forward pass ({@link #loss},
+     * {@link #targetLogProbs}): what greedy decoding would emit there.
+     *
+     * @return argmax of the predicted distribution, row-major [B·T]
+     */
+    public int[] lastArgmax() {
+        return act.logits.argMax(1).toIntVector();
+    }
+
+    /**
      * Forward and backward pass: adds d(loss)/dθ to {@code grads} (the caller zeroes them; accumulating lets
      * a large batch be split into micro-batches).
      *

@@ -22,6 +22,19 @@ public final class GptScorer implements TokenScorer {
     }
 
     @Override
+    public int[][] argmax(int[][] windows) {
+        logProbs(windows);
+        int[] flat = gpt.lastArgmax();
+        int b = windows.length;
+        int l = windows[0].length - 1;
+        int[][] out = new int[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * l, (i + 1) * l);
+        }
+        return out;
+    }
+
+    @Override
     public double[][] logProbs(int[][] windows) {
         int b = windows.length;
         int l = windows[0].length - 1;

@@ -10,4 +10,10 @@ public interface TokenScorer {
      * @return log p(window[i + 1] | window[0..i]) for i = 0 … L − 1, one row per window
      */
     double[][] logProbs(int[][] windows);
+
+    /**
+     * @param windows as for {@link #logProbs}
+     * @return the most likely next token after window[0..i] for i = 0 … L − 1, one row per window
+     */
+    int[][] argmax(int[][] windows);
 }
