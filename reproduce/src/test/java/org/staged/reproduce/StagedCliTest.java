@@ -58,6 +58,26 @@ public class StagedCliTest {
     }
 
     @Test
+    public void evalReportsAllThreeTasks() throws IOException {
+        Files.createDirectories(data.resolve("wikitext"));
+        Files.writeString(data.resolve("wikitext/wiki.test.raw"), " = Title = \n the cat sat on the mat .\n".repeat(20));
+        Files.createDirectories(data.resolve("lambada"));
+        Files.writeString(data.resolve("lambada/lambada_test.jsonl"),
+                "{\"text\": \"the dog ran to its log\"}\n{\"text\": \"a cat sat on a mat\"}\n");
+        Path out = Files.createTempDirectory("run");
+        assertEquals(StagedCli.run(trainArgs(out, 4).toArray(String[]::new)), 0);
+        Path json = out.resolve("eval.json");
+        assertEquals(StagedCli.run("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--data-dir",
+                data.toString(), "--json", json.toString(), "-q", "--threads", "1"), 0);
+        var r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        assertTrue(r.get("val_loss").asDouble() > 0 && r.get("wikitext103_token_ppl").asDouble() > 1, r.toString());
+        assertEquals(r.get("lambada_passages").asInt(), 2);
+        assertTrue(r.get("flops").asDouble() > 0);
+        assertEquals(StagedCli.run("eval", "--checkpoint", out.resolve(Trainer.CHECKPOINT).toString(), "--data-dir",
+                data.toString(), "--tasks", "val,hellaswag", "-q"), 1);
+    }
+
+    @Test
     public void missingDataDirectoryIsOneClearError() throws IOException {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream old = System.err;
