@@ -1,5 +1,7 @@
 package org.staged.models;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -104,6 +106,26 @@ final class Activations {
             for (int l = 0; l < c.nLayer(); l++) {
                 layers[l] = new Layer(c, dt, batch, seq);
                 layers[l].ops = CausalSelfAttention.headOps(layers[l], this);
+            }
+        }
+    }
+
+    /**
+     * Frees every buffer now. Off-heap memory is otherwise returned only when the garbage collector runs,
+     * which may be never while the Java heap stays small; evaluation with varying batch shapes would pile up
+     * a set of activations per shape.
+     */
+    void close() {
+        List<INDArray> all = new ArrayList<>(List.of(x));
+        for (Layer l : layers) {
+            all.addAll(List.of(l.ln1.xhat, l.ln1.rstd, l.ln1.out, l.ln2.xhat, l.ln2.rstd, l.ln2.out, l.q.all, l.k.all,
+                    l.v.all, l.y.all, l.att, l.xMid, l.h, l.sig, l.a));
+        }
+        all.addAll(List.of(lnF.xhat, lnF.rstd, lnF.out, logits, targetLogit, targetLogProb, ones, dx, dln, dh, dq.all,
+                dk.all, dv.all, dy.all, dAtt));
+        for (INDArray a : all) {
+            if (a.closeable()) {
+                a.close();
             }
         }
     }

@@ -217,7 +217,9 @@ public final class Gpt {
         DataType dt = params.get("wte.weight").dataType();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             if (act == null || act.batch != b || act.seq != t) {
-                act = null; // release the old buffers before allocating new ones
+                if (act != null) {
+                    act.close();   // free the old shape's buffers now, not at some later collection
+                }
                 act = new Activations(config, dt, b, t);
                 double[][] m = new double[t][t];
                 for (int i = 0; i < t; i++) {
