@@ -22,20 +22,7 @@ public final class GptScorer implements TokenScorer {
     }
 
     @Override
-    public int[][] argmax(int[][] windows) {
-        logProbs(windows);
-        int[] flat = gpt.lastArgmax();
-        int b = windows.length;
-        int l = windows[0].length - 1;
-        int[][] out = new int[b][];
-        for (int i = 0; i < b; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * l, (i + 1) * l);
-        }
-        return out;
-    }
-
-    @Override
-    public double[][] logProbs(int[][] windows) {
+    public Scores score(int[][] windows, boolean withArgmax) {
         int b = windows.length;
         int l = windows[0].length - 1;
         int[][] x = new int[b][];
@@ -48,6 +35,14 @@ public final class GptScorer implements TokenScorer {
         INDArray tgt = Nd4j.createFromArray(y);
         double[] flat = gpt.targetLogProbs(idx, tgt);
         double[][] out = new double[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * l, (i + 1) * l);
+        }
+        return new Scores(out, withArgmax ? rows(gpt.lastArgmax(), b, l) : null);
+    }
+
+    private static int[][] rows(int[] flat, int b, int l) {
+        int[][] out = new int[b][];
         for (int i = 0; i < b; i++) {
             out[i] = Arrays.copyOfRange(flat, i * l, (i + 1) * l);
         }

@@ -21,6 +21,7 @@ import org.staged.models.train.ProgressBar;
  */
 public final class Lambada {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PAD_TO = 32;
 
     private Lambada() {
     }
@@ -142,12 +143,15 @@ public final class Lambada {
                 targetLen[g] = Math.min(tgt.length, seqs[g].length - 1);
                 longest = Math.max(longest, seqs[g].length);
             }
+            // right padding with token 0, to a multiple of PAD_TO: few batch shapes, so the model's buffers are reused
+            int padded = Math.min(context + 1, (longest + PAD_TO - 1) / PAD_TO * PAD_TO);
             int[][] windows = new int[seqs.length][];
             for (int g = 0; g < seqs.length; g++) {
-                windows[g] = Arrays.copyOf(seqs[g], longest);   // right padding with token 0
+                windows[g] = Arrays.copyOf(seqs[g], Math.max(longest, padded));
             }
-            double[][] lp = scorer.logProbs(windows);
-            int[][] best = scorer.argmax(windows);
+            TokenScorer.Scores scores = scorer.score(windows, true);
+            double[][] lp = scores.logProbs();
+            int[][] best = scores.argmax();
             for (int g = 0; g < seqs.length; g++) {
                 int last = seqs[g].length - 2;   // output index predicting the final token
                 boolean ok = true;

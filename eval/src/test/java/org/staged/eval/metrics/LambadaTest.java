@@ -22,12 +22,8 @@ public class LambadaTest {
             }
 
             @Override
-            public double[][] logProbs(int[][] windows) {
-                return new double[windows.length][windows[0].length - 1];   // log 1 = 0
-            }
-
-            @Override
-            public int[][] argmax(int[][] windows) {
+            public Scores score(int[][] windows, boolean withArgmax) {
+                double[][] logProbs = new double[windows.length][windows[0].length - 1];   // log 1 = 0
                 int[][] out = new int[windows.length][windows[0].length - 1];
                 for (int w = 0; w < windows.length; w++) {
                     int realLength = windows[w].length;
@@ -41,7 +37,7 @@ public class LambadaTest {
                         out[w][realLength - 2 - wrongFromEnd] = -1;
                     }
                 }
-                return out;
+                return new Scores(logProbs, withArgmax ? out : null);
             }
         };
     }

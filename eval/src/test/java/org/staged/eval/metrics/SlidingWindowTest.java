@@ -21,17 +21,12 @@ public class SlidingWindowTest {
             }
 
             @Override
-            public double[][] logProbs(int[][] windows) {
+            public Scores score(int[][] windows, boolean withArgmax) {
                 double[][] out = new double[windows.length][windows[0].length - 1];
                 for (double[] row : out) {
                     java.util.Arrays.fill(row, -Math.log(vocab));
                 }
-                return out;
-            }
-
-            @Override
-            public int[][] argmax(int[][] windows) {
-                return new int[windows.length][windows[0].length - 1];
+                return new Scores(out, null);
             }
         };
     }
@@ -45,19 +40,14 @@ public class SlidingWindowTest {
             }
 
             @Override
-            public double[][] logProbs(int[][] windows) {
+            public Scores score(int[][] windows, boolean withArgmax) {
                 double[][] out = new double[windows.length][windows[0].length - 1];
                 for (int w = 0; w < windows.length; w++) {
                     for (int i = 0; i < out[w].length; i++) {
                         out[w][i] = -windows[w][i + 1];
                     }
                 }
-                return out;
-            }
-
-            @Override
-            public int[][] argmax(int[][] windows) {
-                return new int[windows.length][windows[0].length - 1];
+                return new Scores(out, null);
             }
         };
     }
@@ -100,5 +90,28 @@ public class SlidingWindowTest {
         double loss = gpt.loss(org.nd4j.linalg.factory.Nd4j.createFromArray(x), org.nd4j.linalg.factory.Nd4j.createFromArray(y));
         assertEquals(Math.log(r.perplexity()), loss, 1e-12);
         assertTrue(r.perplexity() > 1);
+    }
+
+    @Test
+    public void gptScorerArgmaxIsTheMostLikelyToken() {
+        int vocab = 16;
+        ModelConfig cfg = ModelConfig.preset("micro").withVocabSize(vocab);
+        GptScorer scorer = new GptScorer(new Gpt(cfg, GptInit.init(cfg, 5, DataType.DOUBLE)));
+        int[] window = new SplittableRandom(4).ints(9, 0, vocab).toArray();
+        int[] best = scorer.score(new int[][] {window}, true).argmax()[0];
+        // score every candidate for the last position; the argmax must have the highest log-probability
+        int last = window.length - 2;
+        double bestLogProb = Double.NEGATIVE_INFINITY;
+        int expected = -1;
+        for (int v = 0; v < vocab; v++) {
+            int[] w = window.clone();
+            w[last + 1] = v;
+            double lp = scorer.logProbs(new int[][] {w})[0][last];
+            if (lp > bestLogProb) {
+                bestLogProb = lp;
+                expected = v;
+            }
+        }
+        assertEquals(best[last], expected);
     }
 }
