@@ -12,7 +12,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Writes files so that a crash leaves either the old file or the new one, never a half-written one: the
- * content goes to a temporary sibling, is synced to disk, and is renamed over the target.
+ * content goes to a temporary sibling, is synced to disk, and is renamed over the target. When writing fails
+ * (or the content throws), the temporary file is removed and the target is left untouched.
  */
 public final class AtomicFiles {
     /** Produces a file's content. */
@@ -50,7 +51,19 @@ public final class AtomicFiles {
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            deleteQuietly(tmp);
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);   // e.g. content that failed a check: the old file stays as it was
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // the failure being reported matters more than a leftover temporary file
         }
     }
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Staged training of transformer language models (Shen et al., ICML 2022): train a small "
                 + "GPT, grow its whole training state, keep training.",
         subcommands = {TrainCommand.class, GrowCommand.class, ScheduleCommand.class, EvalCommand.class, BenchCommand.class,
-                ReproduceCommand.class,
+                ReproduceCommand.class, DataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StagedCli implements Runnable {
 

@@ -16,6 +16,9 @@ import java.util.stream.Stream;
 public record DataDir(Path root) {
     /** Environment variable naming the data directory. */
     public static final String ENV = "STAGED_DATA_DIR";
+    /** What to do about missing data, for every error that reports it. */
+    public static final String HOW_TO_FILL = "run 'bin/staged data fetch' (or 'bin/staged data fetch --from MIRROR' to "
+            + "copy a local copy such as ../shared/data), or point --data-dir or " + ENV + " at a filled directory";
 
     /**
      * Resolves and checks the data directory.
@@ -25,13 +28,22 @@ public record DataDir(Path root) {
      * @throws DataException when it does not exist, saying how to set it
      */
     public static DataDir resolve(Path flag) {
-        String env = System.getenv(ENV);
-        Path root = flag != null ? flag : env != null && !env.isBlank() ? Path.of(env) : Path.of("data");
+        Path root = target(flag);
         if (!Files.isDirectory(root)) {
-            throw new DataException("data directory " + root.toAbsolutePath() + " does not exist; pass --data-dir DIR"
-                    + " or set " + ENV + " (e.g. to ../shared/data)");
+            throw new DataException("data directory " + root.toAbsolutePath() + " does not exist; " + HOW_TO_FILL);
         }
         return new DataDir(root);
+    }
+
+    /**
+     * Where the data directory is, whether or not it exists yet.
+     *
+     * @param flag value of {@code --data-dir}, or null
+     * @return the flag, else {@code $STAGED_DATA_DIR}, else {@code data}
+     */
+    public static Path target(Path flag) {
+        String env = System.getenv(ENV);
+        return flag != null ? flag : env != null && !env.isBlank() ? Path.of(env) : Path.of("data");
     }
 
     /**
@@ -71,7 +83,7 @@ public record DataDir(Path root) {
     public Path require(String relative) {
         Path f = root.resolve(relative);
         if (!Files.isRegularFile(f)) {
-            throw new DataException("missing data file " + f.toAbsolutePath() + "; pass --data-dir DIR or set " + ENV);
+            throw new DataException("missing data file " + f.toAbsolutePath() + "; " + HOW_TO_FILL);
         }
         return f;
     }

@@ -1,0 +1,228 @@
+package org.staged.reproduce.preset;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.staged.api.ModelConfig;
+
+/**
+ * One reproduction of the paper's experiments (§6, Tables 1–2, Figures 1–3): target models and their
+ * baselines, the grown runs and their schedules, seeds, data and evaluation budgets. Read from a plain
+ * {@code key = value} file ({@code presets/NAME.preset} in the jar, or any file a user copied and edited).
+ *
+ * @param name        preset name (the results folder)
+ * @param description one line shown in the report
+ * @param data        training text and tokenizer
+ * @param training    optimisation settings shared by every run (Kaplan et al.: one schedule shape for all sizes)
+ * @param targets     GROWTH-TARGET models, each with its baseline trained from scratch
+ * @param seeds       seeds; every run is repeated for each
+ * @param original    how long the original (small) models train, as a fraction of their target's steps
+ * @param constants   where the practical schedule's τ and ρ come from
+ * @param runs        grown runs
+ * @param eval        zero-shot evaluation budgets
+ */
+public record Preset(String name, String description, Data data, Training training, List<Target> targets,
+                     List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval) {
+
+    /** Built-in presets, in the order {@code --help} lists them. */
+    public static final List<String> BUILT_IN = List.of("quick", "cpu", "cpu-full", "gpt2-base", "gpt2-large");
+
+    /**
+     * @param sources     training sources under {@code train/}
+     * @param maxChars    characters of training text to read
+     * @param valFraction held-out fraction
+     * @param tokenizer   tokenizer spec ({@code byte}, {@code gpt2}, {@code bpe:N})
+     */
+    public record Data(List<String> sources, long maxChars, double valFraction, String tokenizer) {
+    }
+
+    /**
+     * @param batch         sequences per step
+     * @param lr            peak learning rate
+     * @param warmup        warmup steps of every schedule
+     * @param evalEvery     steps between validation points (and snapshots a growth can start from)
+     * @param evalBatches   validation batches per point
+     */
+    public record Training(int batch, double lr, long warmup, int evalEvery, int evalBatches) {
+    }
+
+    /**
+     * A GROWTH-TARGET model.
+     *
+     * @param name        short name (e.g. {@code base}); a folder of the results
+     * @param model       model preset ({@code tiny}, {@code small}, {@code gpt2-large}, …)
+     * @param dModel      width override, or null
+     * @param nHead       heads override, or null
+     * @param nLayer      layers override, or null
+     * @param context     context length override, or null
+     * @param steps       the baseline's steps: the length of the LR schedule every run of this target follows
+     * @param checkpoints the baseline's steps at which Tables 1–2 compare (under-trained, ≈ OPTIMALITY, beyond)
+     */
+    public record Target(String name, String model, Integer dModel, Integer nHead, Integer nLayer, Integer context,
+                         long steps, List<Long> checkpoints) {
+        /** @return the model shape before the tokenizer sets the vocabulary */
+        public ModelConfig config() {
+            ModelConfig c = ModelConfig.preset(model);
+            int d = dModel != null ? dModel : c.dModel();
+            int h = nHead != null ? nHead : c.nHead();
+            ModelConfig w = dModel == null && nHead == null ? c : c.withWidth(d, h, 4 * d);
+            ModelConfig l = nLayer == null ? w : w.withLayers(nLayer);
+            return context == null ? l : l.withContextLength(context);
+        }
+    }
+
+    /** Which schedule picks a grown run's PRE-GROWTH and GROWTH-TARGET points. */
+    public enum Schedule {
+        /** PRE-GROWTH where growing saves the most on the measured curves; GROWTH-TARGET at equal loss (§6.1). */
+        MANUAL,
+        /** Algorithm 1: grow when the slope reaches τ_G, continue at ρ·S on the target's schedule (§5). */
+        PRACTICAL
+    }
+
+    /** Where the practical schedule's constants come from. */
+    public enum Constants {
+        /** Estimated from this preset's own curves (the original and baseline of the 2× runs). */
+        ESTIMATED,
+        /** The paper's Appendix D values. */
+        APPENDIX_D
+    }
+
+    /**
+     * A staged run: a small model grown one or more times into its target.
+     *
+     * @param name     e.g. {@code 2xW}, {@code 2x2xD}
+     * @param schedule how growth points are chosen
+     * @param stages   growth spec per growth, e.g. {@code [width]}, {@code [width,width]}, {@code [depth, depth]}
+     */
+    public record GrownRun(String name, Schedule schedule, List<String> stages) {
+        /** @return a folder-safe label, e.g. {@code 2xW-manual} */
+        public String label() {
+            return name + "-" + schedule.name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * @param wikitextChars   characters of WikiText-103 test scored (0: all of it)
+     * @param lambadaPassages LAMBADA test passages scored (0: all 5,153)
+     * @param points          zero-shot evaluation points per run, spread over its log
+     */
+    public record Evaluation(long wikitextChars, int lambadaPassages, int points) {
+    }
+
+    /**
+     * Loads a built-in preset by name, or a preset file by path.
+     *
+     * @param nameOrFile {@code cpu}, or a path such as {@code my.preset}
+     * @return the validated preset
+     * @throws IllegalArgumentException naming the file, line and key of the first problem
+     */
+    public static Preset load(String nameOrFile) {
+        PresetFile f = PresetFile.resource("/presets/" + nameOrFile + ".preset", "presets/" + nameOrFile + ".preset");
+        if (f == null) {
+            Path p = Path.of(nameOrFile);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("--preset " + nameOrFile + ": neither a built-in preset ("
+                        + String.join(", ", BUILT_IN) + ") nor a file");
+            }
+            f = PresetFile.read(p);
+        }
+        return from(f);
+    }
+
+    /** @return the text of a built-in preset, for copying and editing */
+    public static String text(String name) {
+        try (var in = Preset.class.getResourceAsStream("/presets/" + name + ".preset")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no built-in preset '" + name + "'; known: " + String.join(", ", BUILT_IN));
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static Preset parse(String name, String text) {
+        return from(PresetFile.parse(name, text));
+    }
+
+    private static Preset from(PresetFile f) {
+        Data data = new Data(f.list("data.sources"), f.positiveLong("data.max_chars"), f.fraction("data.val_fraction"),
+                f.string("data.tokenizer"));
+        Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")), f.positiveDouble("train.lr"),
+                f.positiveLong("train.warmup"), Math.toIntExact(f.positiveLong("train.eval_every")),
+                Math.toIntExact(f.positiveLong("train.eval_batches")));
+        List<Target> targets = new ArrayList<>();
+        for (String t : f.list("targets")) {
+            String p = "target." + t + ".";
+            Target target = new Target(t, f.string(p + "model"), f.optionalInt(p + "d_model"), f.optionalInt(p + "n_head"),
+                    f.optionalInt(p + "n_layer"), f.optionalInt(p + "context"), f.positiveLong(p + "steps"),
+                    f.longList(p + "checkpoints"));
+            try {
+                target.config();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.where(p + "model") + ": " + e.getMessage(), e);
+            }
+            for (long c : target.checkpoints()) {
+                if (c < 1 || c > target.steps() || c % training.evalEvery() != 0) {
+                    throw f.error(p + "checkpoints", "steps in [1, " + target.steps() + "] that are multiples of "
+                            + "train.eval_every (" + training.evalEvery() + ")", String.valueOf(c));
+                }
+            }
+            if (target.steps() % training.evalEvery() != 0) {
+                throw f.error(p + "steps", "a multiple of train.eval_every (" + training.evalEvery() + ")",
+                        String.valueOf(target.steps()));
+            }
+            targets.add(target);
+        }
+        List<GrownRun> runs = new ArrayList<>();
+        for (String key : f.keysWithPrefix("manual.")) {
+            runs.add(run(f, key, Schedule.MANUAL));
+        }
+        for (String key : f.keysWithPrefix("practical.")) {
+            runs.add(run(f, key, Schedule.PRACTICAL));
+        }
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException(f.name() + ": no grown runs; add lines such as 'practical.2xW = width'");
+        }
+        Constants constants = switch (f.string("schedule.constants")) {
+            case "estimated" -> Constants.ESTIMATED;
+            case "appendix-d" -> Constants.APPENDIX_D;
+            default -> throw f.error("schedule.constants", "estimated or appendix-d", f.string("schedule.constants"));
+        };
+        Evaluation eval = new Evaluation(nonNegative(f, "eval.wikitext_chars"),
+                Math.toIntExact(nonNegative(f, "eval.lambada_passages")), Math.toIntExact(f.positiveLong("eval.points")));
+        Preset preset = new Preset(f.string("name"), f.string("description"), data, training, targets,
+                f.longList("seeds"), f.fraction("original.steps_fraction"), constants, runs, eval);
+        f.checkAllUsed();
+        return preset;
+    }
+
+    private static long nonNegative(PresetFile f, String key) {
+        String v = f.string(key);
+        try {
+            long x = Long.parseLong(v);
+            if (x >= 0) {
+                return x;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw f.error(key, "a whole number >= 0", v);
+    }
+
+    /** {@code manual.NAME = SPEC} or {@code practical.NAME = SPEC[; SPEC]}: one SPEC per growth. */
+    private static GrownRun run(PresetFile f, String key, Schedule schedule) {
+        String v = f.string(key);
+        List<String> stages = new ArrayList<>();
+        for (String spec : v.split(";")) {
+            String st = spec.replace(" ", "");
+            if (!st.matches("[a-z0-9-]+(,[a-z0-9-]+)*")) {
+                throw f.error(key, "operator names joined by ',' (one growth) and ';' (stages), e.g. 'width; width'", v);
+            }
+            stages.add(st);
+        }
+        return new GrownRun(key.substring(key.indexOf('.') + 1), schedule, stages);
+    }
+}

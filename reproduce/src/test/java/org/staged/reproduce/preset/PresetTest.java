@@ -1,0 +1,62 @@
+package org.staged.reproduce.preset;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.testng.annotations.Test;
+
+public class PresetTest {
+    @Test
+    public void everyBuiltInPresetLoads() {
+        for (String name : Preset.BUILT_IN) {
+            Preset p = Preset.load(name);
+            assertEquals(p.name(), name);
+            assertTrue(p.runs().size() >= 9, name + " has the nine runs of Table 1");
+        }
+        Preset cpu = Preset.load("cpu");
+        Preset.GrownRun twoStage = cpu.runs().stream().filter(r -> r.label().equals("2x2xW-practical")).findFirst()
+                .orElseThrow();
+        assertEquals(twoStage.stages(), List.of("width", "width"));
+        assertEquals(Preset.load("gpt2-large").targets().get(0).config().dModel(), 1536);
+        assertEquals(Preset.load("quick").targets().get(0).config().contextLength(), 64);
+    }
+
+    @Test
+    public void aCopiedFileLoadsByPath() throws IOException {
+        Path f = Files.createTempFile("my", ".preset");
+        Files.writeString(f, Preset.text("quick").replace("seeds = 1", "seeds = 4, 5"));
+        assertEquals(Preset.load(f.toString()).seeds(), List.of(4L, 5L));
+    }
+
+    private static String errorOf(String from, String to) {
+        String text = Preset.text("quick");
+        assertTrue(text.contains(from), from);
+        return expectThrows(IllegalArgumentException.class, () -> Preset.parse("my.preset", text.replace(from, to)))
+                .getMessage();
+    }
+
+    @Test
+    public void errorsNameFileLineAndKey() {
+        String e = errorOf("train.lr = 0.002", "train.lr = fast");
+        assertTrue(e.startsWith("my.preset:") && e.contains("train.lr") && e.contains("'fast'"), e);
+        e = errorOf("train.batch = 16", "train.bacth = 16");
+        assertTrue(e.contains("missing key train.batch"), e);
+        e = errorOf("seeds = 1", "seeds = 1\nseedz = 2");
+        assertTrue(e.contains("seedz") && e.contains("unknown key"), e);
+        e = errorOf("target.base.checkpoints = 30, 60, 100", "target.base.checkpoints = 30, 65, 100");
+        assertTrue(e.contains("target.base.checkpoints") && e.contains("multiples"), e);
+        e = errorOf("practical.2xD = depth", "practical.2xD = Depth!");
+        assertTrue(e.contains("practical.2xD"), e);
+        e = errorOf("target.base.model = tiny", "target.base.model = huge");
+        assertTrue(e.contains("target.base.model") && e.contains("huge"), e);
+        e = errorOf("schedule.constants = estimated", "schedule.constants = guessed");
+        assertTrue(e.contains("schedule.constants"), e);
+        e = expectThrows(IllegalArgumentException.class, () -> Preset.load("no-such-preset")).getMessage();
+        assertTrue(e.contains("quick, cpu"), e);
+    }
+}
