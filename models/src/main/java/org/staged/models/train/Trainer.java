@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.staged.api.TrainingState;
 import org.staged.models.Adam;
 import org.staged.models.AdamConfig;
@@ -31,6 +33,8 @@ public final class Trainer {
     private final Path runDir;
     private final boolean progress;
     private Consumer<TrainLog.Row> onRow = r -> { };
+    private Predicate<TrainLog.Row> stopRule = r -> false;
+    private boolean snapshots;
 
     /** Where a run ended. */
     public record Result(TrainingState state, long tokens, double flops, double lastValLoss) {
@@ -57,6 +61,29 @@ public final class Trainer {
     public Trainer onRow(Consumer<TrainLog.Row> callback) {
         this.onRow = callback;
         return this;
+    }
+
+    /**
+     * Ends the run early at the first log row for which {@code rule} holds (checkpointed there). A resumed run
+     * whose checkpoint is such a row ends at once, so an interrupted run ends where an uninterrupted one did.
+     */
+    public Trainer stopWhen(Predicate<TrainLog.Row> rule) {
+        this.stopRule = rule;
+        return this;
+    }
+
+    /**
+     * Keeps every checkpoint as {@code snapshot-STEP.safetensors} (a hard link where the file system allows),
+     * so later stages can start from any of them.
+     */
+    public Trainer keepSnapshots() {
+        this.snapshots = true;
+        return this;
+    }
+
+    /** @return the snapshot of {@code runDir} at run step {@code step} */
+    public static Path snapshot(Path runDir, long step) {
+        return runDir.resolve("snapshot-" + step + ".safetensors");
     }
 
     /** @return true when {@code runDir} holds a checkpoint to resume from */
@@ -107,7 +134,14 @@ public final class Trainer {
         double smoothLoss = Double.NaN;   // exponential moving average of the training loss, for display
         long startNanos = System.nanoTime();
         long startStep = runStep;
-        try (TrainLog log = new TrainLog(runDir.resolve(LOG), keep)) {
+        try (TrainLog log = new TrainLog(runDir.resolve(LOG), keep)) {   // drops rows after the checkpoint
+            if (keep >= 0) {
+                for (TrainLog.Row r : TrainLog.read(runDir.resolve(LOG))) {
+                    if (r.step() == keep && stopRule.test(r)) {
+                        return new Result(s, tokens, flops, r.valLoss());   // it had already ended here
+                    }
+                }
+            }
             while (runStep < cfg.steps()) {
                 TokenBatches.Batch b = batches.next();
                 double lr = s.lr();
@@ -126,11 +160,18 @@ public final class Trainer {
                     log.append(row);
                     lossSum = 0;
                     lossCount = 0;
-                    if (runStep == cfg.steps()
+                    boolean stopping = stopRule.test(row);
+                    if (runStep == cfg.steps() || stopping
                             || (cfg.checkpointEvery() > 0 && runStep % cfg.checkpointEvery() == 0)) {
                         Checkpoint.save(runDir.resolve(CHECKPOINT), s, extra(runStep, batches, tokens, flops));
+                        if (snapshots) {
+                            link(runDir.resolve(CHECKPOINT), snapshot(runDir, runStep));
+                        }
                     }
                     onRow.accept(row);
+                    if (stopping) {
+                        break;
+                    }
                 }
                 if (bar != null) {
                     double tps = (runStep - startStep) * (double) b.inputs().length()
@@ -143,6 +184,20 @@ public final class Trainer {
             bar.finish();
         }
         return new Result(s, tokens, flops, lastVal);
+    }
+
+    /** Hard-links {@code to} to the current checkpoint (a copy where links are not supported). */
+    private static void link(Path checkpoint, Path to) {
+        try {
+            Files.deleteIfExists(to);
+            try {
+                Files.createLink(to, checkpoint);
+            } catch (UnsupportedOperationException | IOException e) {
+                Files.copy(checkpoint, to);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(to + ": cannot keep a snapshot: " + e.getMessage(), e);
+        }
     }
 
     /** Mean loss over the first {@code evalBatches} validation batches, always the same ones. */

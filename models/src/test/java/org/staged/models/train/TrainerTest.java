@@ -74,4 +74,23 @@ public class TrainerTest {
         assertEquals(Files.readAllBytes(crashed.resolve(Trainer.CHECKPOINT)),
                 Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));
     }
+
+    @Test
+    public void stopRuleEndsTheRunAndSnapshotsStay() throws IOException {
+        Path dir = Files.createTempDirectory("run");
+        Trainer.Result r = trainer(dir, 60).keepSnapshots().stopWhen(row -> row.step() == 6).run(fresh(), 0, 0);
+        List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
+        assertEquals(rows.get(rows.size() - 1).step(), 6L, "stopped at the first row the rule accepts");
+        assertEquals(r.tokens(), 6L * 4 * 16);
+        // checkpoints every 4 steps, and at the stop
+        assertTrue(Files.exists(Trainer.snapshot(dir, 4)) && Files.exists(Trainer.snapshot(dir, 6)));
+        assertEquals(Files.readAllBytes(Trainer.snapshot(dir, 6)), Files.readAllBytes(dir.resolve(Trainer.CHECKPOINT)));
+        assertEquals(Checkpoint.load(Trainer.snapshot(dir, 4)).extra().get("run_step").asLong(), 4L,
+                "a snapshot keeps its own step after later checkpoints replace the current one");
+        // resuming a run that had stopped ends at once, where it was
+        byte[] before = Files.readAllBytes(dir.resolve(Trainer.LOG));
+        Trainer.Result again = trainer(dir, 60).keepSnapshots().stopWhen(row -> row.step() == 6).resume();
+        assertEquals(again.tokens(), r.tokens());
+        assertEquals(Files.readAllBytes(dir.resolve(Trainer.LOG)), before);
+    }
 }
