@@ -5,52 +5,59 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.staged.api.AtomicFiles;
 import org.staged.models.Bench;
-import org.staged.models.train.TrainLog;
-import org.staged.models.train.Trainer;
+import org.staged.reproduce.pipeline.Reproduction;
+import org.staged.reproduce.preset.Preset;
+import org.staged.reproduce.report.ConstantsTable;
+import org.staged.reproduce.report.SavingsTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code staged reproduce}: the suite's main job. At this stage it trains the baseline of a preset on the
- * shared training text and writes its loss curve; reruns resume and skip what is finished.
+ * {@code staged reproduce}: the suite's main job. Runs a preset's baselines, original models and grown runs,
+ * then writes the paper's tables under {@code results/<preset>/}; reruns skip finished runs and resume
+ * interrupted ones.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run a preset end to end and write its results under results/<preset>/ "
-                + "(rerun to resume an interrupted preset).")
+        description = {"Run a preset end to end and write its tables under results/<preset>/ (rerun to resume an "
+                + "interrupted preset; finished runs are not recomputed).",
+                "Presets: quick (micro models, minutes), cpu (default, under an hour on 2 cores), cpu-full (two "
+                        + "targets, three seeds), gpt2-base and gpt2-large (the paper's settings, for a GPU). A "
+                        + "preset is a plain file: --print-preset NAME > my.preset, edit, then --preset my.preset."})
 public final class ReproduceCommand implements Callable<Integer> {
-    @Option(names = "--preset", description = "quick (a minute) or cpu (a few minutes) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--preset", description = "built-in preset name or a preset file (default: ${DEFAULT-VALUE})")
     String preset = "cpu";
+    @Option(names = "--print-preset", description = "print a built-in preset's file and exit")
+    String printPreset;
     @Option(names = "--data-dir", description = "data directory (default: $STAGED_DATA_DIR, else ./data)")
     Path dataDir;
     @Option(names = "--results", description = "results directory (default: ${DEFAULT-VALUE})")
     Path results = Path.of("results");
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = {"-q", "--quiet"}, description = "no progress bars (one line per run still)")
+    boolean quiet;
 
     @Override
     public Integer call() {
+        if (printPreset != null) {
+            System.out.print(Preset.text(printPreset));
+            return 0;
+        }
+        Preset p = Preset.load(preset);
         Bench.setThreads(threads);
-        Path dir = results.resolve(preset);
-        TrainJob job = switch (preset) {
-            case "quick" -> job("tiny", 40, 8, 10, dir);
-            case "cpu" -> job("tiny", 300, 16, 25, dir);
-            default -> throw new IllegalArgumentException("unknown --preset '" + preset + "'; known: quick, cpu");
-        };
-        System.out.printf("reproduce %s: baseline %s, %d steps of %d x %d tokens -> %s%n", preset, job.preset(),
-                job.steps(), job.batch(), 128, job.out());
-        Trainer.Result r = job.run(true);
-        List<TrainLog.Row> rows = TrainLog.read(job.out().resolve(Trainer.LOG));
-        String table = LossCurve.markdown(rows);
-        AtomicFiles.writeString(dir.resolve("loss_curve.md"), "# Baseline loss curve (" + preset + ")\n\n" + table);
-        System.out.println(table);
-        System.out.printf("validation loss %.4f -> %.4f; results in %s%n", rows.get(0).valLoss(), r.lastValLoss(), dir);
+        System.out.printf("reproduce %s: %s%n", p.name(), p.description());
+        Reproduction r = new Reproduction(p, results, dataDir, !quiet, System.out);
+        List<Reproduction.Block> blocks = r.run();
+        Path dir = r.root();
+        String table1 = SavingsTable.markdown(blocks, SavingsTable.VALIDATION_LOSS);
+        AtomicFiles.writeString(dir.resolve("table1.md"), "# Table 1: compute saved on validation loss\n\n" + table1);
+        AtomicFiles.writeString(dir.resolve("table1.csv"), SavingsTable.csv(blocks, SavingsTable.VALIDATION_LOSS));
+        String constants = ConstantsTable.markdown(blocks);
+        AtomicFiles.writeString(dir.resolve("appendix-d.md"), "# Appendix D: practical schedule constants\n\n" + constants);
+        System.out.println();
+        System.out.println(table1);
+        System.out.println(constants);
+        System.out.println("results in " + dir);
         return 0;
     }
-
-    private TrainJob job(String config, long steps, int batch, int evalEvery, Path dir) {
-        return new TrainJob(config, TrainJob.Shape.PRESET, dataDir, List.of("wikipedia_en", "gutenberg_en"), 8_000_000, 0.02,
-                TrainJob.defaultTokenizer(config), steps, batch, 1e-3, Math.max(1, steps / 10), evalEvery, 8,
-                evalEvery * 2, 1, dir.resolve("baseline-" + config), null);
-    }
-
 }

@@ -37,6 +37,30 @@ public final class PracticalEstimator {
      *                                  common tangent
      */
     public static Estimate estimate(LossCurveFit original, LossCurveFit target, double lossLow, double lossHigh) {
+        double lStar = largestSaving(original, target, lossLow, lossHigh);
+        double saved = saving(original, target, lStar);
+        double cPre = original.computeAt(lStar);
+        double cTarget = target.computeAt(lStar);
+        Point pre = new Point(original.stepsAt(cPre), cPre, lStar);
+        Point growthTarget = new Point(target.stepsAt(cTarget), cTarget, lStar);
+        double tauOpt = commonTangentSlope(original, target);
+        double cOpt = target.computeAtSlope(tauOpt);
+        Point opt = new Point(target.stepsAt(cOpt), cOpt, target.loss(cOpt));
+        return new Estimate(pre, growthTarget, opt, original.slope(cPre), tauOpt, growthTarget.steps() / pre.steps(),
+                saved);
+    }
+
+    /**
+     * PRE-GROWTH alone: the loss at which growing from the original onto the target saves the most compute.
+     *
+     * @param original the smaller model's fitted curve
+     * @param target   the larger model's fitted curve
+     * @param lossLow  lowest loss both logs reach
+     * @param lossHigh highest loss both logs cover
+     * @return the loss L maximising C_target(L) − C_orig(L)
+     * @throws IllegalArgumentException when growing never saves compute in the range
+     */
+    public static double largestSaving(LossCurveFit original, LossCurveFit target, double lossLow, double lossHigh) {
         double lo = Math.max(lossLow, Math.max(original.e(), target.e()) + 1e-9);
         double hi = lossHigh;
         if (!(hi > lo)) {
@@ -56,20 +80,11 @@ public final class PracticalEstimator {
             }
         }
         double lStar = (a + b) / 2;
-        double saved = saving(original, target, lStar);
-        if (!(saved > 0)) {
+        if (!(saving(original, target, lStar) > 0)) {
             throw new IllegalArgumentException("growing saves no compute anywhere between losses " + lo + " and " + hi
                     + ": the target curve is never behind the original one");
         }
-        double cPre = original.computeAt(lStar);
-        double cTarget = target.computeAt(lStar);
-        Point pre = new Point(original.stepsAt(cPre), cPre, lStar);
-        Point growthTarget = new Point(target.stepsAt(cTarget), cTarget, lStar);
-        double tauOpt = commonTangentSlope(original, target);
-        double cOpt = target.computeAtSlope(tauOpt);
-        Point opt = new Point(target.stepsAt(cOpt), cOpt, target.loss(cOpt));
-        return new Estimate(pre, growthTarget, opt, original.slope(cPre), tauOpt, growthTarget.steps() / pre.steps(),
-                saved);
+        return lStar;
     }
 
     private static double saving(LossCurveFit original, LossCurveFit target, double loss) {

@@ -100,8 +100,24 @@ public final class Trainer {
      * @return the final state and totals
      */
     public Result run(TrainingState initial, long tokensBefore, double flopsBefore) {
+        return run(initial, tokensBefore, flopsBefore, 0, 0);
+    }
+
+    /**
+     * As {@link #run(TrainingState, long, double)}, but reading the data stream from a position (a grown
+     * model continues on the text its original had not seen yet).
+     *
+     * @param initial      the state to train
+     * @param tokensBefore tokens consumed by earlier stages
+     * @param flopsBefore  FLOPs spent by earlier stages
+     * @param epoch        epoch of the data stream to start in
+     * @param cursor       sequence index within that epoch
+     * @return the final state and totals
+     */
+    public Result run(TrainingState initial, long tokensBefore, double flopsBefore, long epoch, int cursor) {
         TokenBatches batches = new TokenBatches(train, initial.config().contextLength(), cfg.batchSize(), cfg.seed(),
                 true);
+        batches.seek(epoch, cursor);
         return loop(PackedState.of(initial), batches, 0, tokensBefore, flopsBefore, -1);
     }
 
@@ -198,6 +214,17 @@ public final class Trainer {
         } catch (IOException e) {
             throw new CheckpointException(to + ": cannot keep a snapshot: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The validation loss the log would record for {@code state}: e.g. right after a growth, to show the loss
+     * is preserved.
+     *
+     * @param state a training state
+     * @return mean loss over the same validation batches every log row uses
+     */
+    public double validationLoss(TrainingState state) {
+        return validationLoss(new Gpt(state.config(), state.params()), state.config().contextLength());
     }
 
     /** Mean loss over the first {@code evalBatches} validation batches, always the same ones. */

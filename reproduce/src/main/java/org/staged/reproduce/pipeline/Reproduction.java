@@ -1,0 +1,450 @@
+package org.staged.reproduce.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.staged.api.AtomicFiles;
+import org.staged.api.LrSchedule;
+import org.staged.api.ModelConfig;
+import org.staged.api.TrainingState;
+import org.staged.api.growth.GrowthOperator;
+import org.staged.api.growth.GrowthOperators;
+import org.staged.api.growth.GrowthSpec;
+import org.staged.eval.data.DataDir;
+import org.staged.eval.data.DataException;
+import org.staged.eval.data.TrainingText;
+import org.staged.eval.text.Tokenizer;
+import org.staged.eval.text.Tokenizers;
+import org.staged.models.AdamConfig;
+import org.staged.models.GptInit;
+import org.staged.models.train.Checkpoint;
+import org.staged.models.train.TrainConfig;
+import org.staged.models.train.TrainLog;
+import org.staged.models.train.Trainer;
+import org.staged.reproduce.pipeline.GrowthPoints.Constants;
+import org.staged.reproduce.pipeline.GrowthPoints.Curve;
+import org.staged.reproduce.preset.Preset;
+import org.staged.schedule.PracticalConstants;
+
+/**
+ * Runs a preset's training: for every target and seed, the baseline from scratch, the original (small)
+ * models, and every grown run stage by stage (grow at PRE-GROWTH, continue at GROWTH-TARGET on the target's
+ * schedule). Each run lives in its own folder under {@code runs/}; a finished run is marked {@code done.json}
+ * and skipped on a rerun, an interrupted one resumes from its checkpoint, and every choice (growth points,
+ * estimated constants) is a deterministic function of finished runs, so a rerun reproduces an uninterrupted one.
+ */
+public final class Reproduction {
+    private static final String DONE = "done.json";
+    private static final String GROWTH = "growth.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Preset preset;
+    private final Path root;
+    private final Path dataFlag;
+    private final boolean progress;
+    private final PrintStream out;
+    private final GrowthOperators registry = GrowthOperators.discover();
+    private final Progress eta;
+
+    /** What one target and seed produced. */
+    public record Block(Preset.Target target, long seed, Curve baseline, Map<String, Staged> runs,
+                       Map<String, Constants> constants) {
+    }
+
+    /**
+     * A grown run: the curve of each stage (the original's first) up to where the next stage grew from it,
+     * and the growths between them.
+     */
+    public record Staged(Preset.GrownRun run, List<Curve> segments, List<Growth> growths) {
+        /** @return (compute, validation loss) along the whole staged run, compute counting every stage */
+        public List<double[]> lossCurve() {
+            List<double[]> pts = new ArrayList<>();
+            for (Curve c : segments) {
+                c.rows().forEach(r -> pts.add(new double[] {r.flops(), r.valLoss()}));
+            }
+            return pts;
+        }
+    }
+
+    /** One growth as it happened: the chosen points and the validation loss before and after growing. */
+    public record Growth(String spec, GrowthPoints.Point point, double lossBefore, double lossAfter) {
+    }
+
+    /**
+     * @param preset   what to run
+     * @param results  results directory; the preset's folder is created inside it
+     * @param dataFlag {@code --data-dir}, or null for the environment or default
+     * @param progress whether to draw progress bars
+     * @param out      where to report each run
+     */
+    public Reproduction(Preset preset, Path results, Path dataFlag, boolean progress, PrintStream out) {
+        this.preset = preset;
+        this.root = results.resolve(preset.name());
+        this.dataFlag = dataFlag;
+        this.progress = progress;
+        this.out = out;
+        this.eta = new Progress(preset, registry, out);
+    }
+
+    /** @return the preset's results folder */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Checks the data, then trains (or finds finished) every run.
+     *
+     * @return per target and seed, the curves
+     * @throws DataException before any run starts when a data file is missing
+     */
+    public List<Block> run() {
+        DataDir dir = checkData();
+        recordPreset();
+        List<Block> blocks = new ArrayList<>();
+        for (Preset.Target t : preset.targets()) {
+            for (long seed : preset.seeds()) {
+                blocks.add(block(dir, t, seed));
+            }
+        }
+        eta.finish();
+        return blocks;
+    }
+
+    /** Every file the preset needs, checked before the first run. */
+    private DataDir checkData() {
+        DataDir dir = DataDir.resolve(dataFlag);
+        for (String source : preset.data().sources()) {
+            dir.trainFiles(source);
+        }
+        dir.require("wikitext/wiki.test.raw");
+        dir.require("lambada/lambada_test.jsonl");
+        return dir;
+    }
+
+    /** Refuses to mix results of different presets under one name. */
+    private void recordPreset() {
+        Path f = root.resolve("preset.json");
+        try {
+            Files.createDirectories(root);
+            String mine = JSON.writeValueAsString(preset);
+            if (Files.exists(f) && !JSON.readTree(Files.readString(f)).equals(JSON.readTree(mine))) {
+                throw new IllegalArgumentException(root + " holds results of another version of preset '"
+                        + preset.name() + "' (" + f + " differs); pass another --results directory or remove it");
+            }
+            AtomicFiles.writeString(f, mine);
+        } catch (IOException e) {
+            throw new DataException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The text, tokenizer and token streams of one seed's split. */
+    private record Corpus(Tokenizer tokenizer, int[] train, int[] val) {
+    }
+
+    private Block block(DataDir dir, Preset.Target target, long seed) {
+        Path seedDir = root.resolve("runs").resolve(target.name()).resolve("seed-" + seed);
+        TrainingText text = TrainingText.load(dir, preset.data().sources(), preset.data().maxChars(),
+                preset.data().valFraction(), seed);
+        try {
+            Files.createDirectories(seedDir);
+        } catch (IOException e) {
+            throw new DataException(seedDir + ": " + e.getMessage(), e);
+        }
+        Tokenizer tok = Tokenizers.create(preset.data().tokenizer(), text::train, seedDir);
+        Corpus corpus = new Corpus(tok, tok.encode(text.train()), tok.encode(text.val()));
+        ModelConfig cfg = target.config().withVocabSize(tok.vocabSize());
+        Preset.Training tr = preset.training();
+        LrSchedule schedule = new LrSchedule(tr.lr(), tr.warmup(), target.steps(), LrSchedule.Decay.COSINE, 0.1);
+        Ctx ctx = new Ctx(target, seed, seedDir, corpus, cfg, schedule);
+
+        Curve baseline = fresh(ctx, "baseline", cfg, target.steps());
+        double baselineFinal = baseline.last().valLoss();
+        Map<String, Constants> constants = constants(ctx, baseline);
+        Map<String, Staged> runs = new LinkedHashMap<>();
+        for (Preset.GrownRun run : preset.runs()) {
+            runs.put(run.label(), staged(ctx, run, baseline, baselineFinal, constants));
+        }
+        return new Block(target, seed, baseline, runs, constants);
+    }
+
+    /** Everything one target and seed shares. */
+    private record Ctx(Preset.Target target, long seed, Path dir, Corpus corpus, ModelConfig config,
+                       LrSchedule schedule) {
+    }
+
+    /** The practical schedule's constants per kind of growth: Appendix D, or estimated from the 2× originals. */
+    private Map<String, Constants> constants(Ctx ctx, Curve baseline) {
+        Map<String, Constants> out = new LinkedHashMap<>();
+        PracticalConstants d = PracticalConstants.APPENDIX_D;
+        for (String kind : List.of("width", "depth", "depth,width")) {
+            Constants paper = new Constants(d.tauGrowth(kind), d.rho(kind), d.tauOpt(), "Appendix D");
+            if (preset.constants() == Preset.Constants.APPENDIX_D) {
+                out.put(kind, paper);
+                continue;
+            }
+            ModelConfig small = Shapes.original(registry, kind, ctx.config());
+            Curve original = original(ctx, small);
+            try {
+                out.put(kind, GrowthPoints.estimate(original, baseline, preset.training().warmup()));
+            } catch (IllegalArgumentException e) {
+                out.put(kind, new Constants(paper.tauGrowth(), paper.rho(), paper.tauOpt(),
+                        "Appendix D (estimation failed: " + e.getMessage() + ")"));
+            }
+        }
+        return out;
+    }
+
+    /** A model trained from scratch on the target's schedule. */
+    private Curve fresh(Ctx ctx, String name, ModelConfig cfg, long steps) {
+        Path dir = ctx.dir().resolve(name);
+        return train(ctx, dir, name, cfg, steps, r -> false, () -> new Start(TrainingState.fresh(cfg,
+                GptInit.init(cfg, ctx.seed(), DataType.FLOAT), ctx.schedule()), 0, 0, 0, 0));
+    }
+
+    private Curve original(Ctx ctx, ModelConfig small) {
+        long steps = Math.max(preset.training().evalEvery(), Math.round(preset.original() * ctx.target().steps()
+                / preset.training().evalEvery()) * preset.training().evalEvery());
+        return fresh(ctx, "original-" + shape(small), small, steps);
+    }
+
+    /** A state to start training from, with the data position and totals it carries. */
+    private record Start(TrainingState state, long tokens, double flops, long epoch, int cursor) {
+    }
+
+    private Curve train(Ctx ctx, Path dir, String title, ModelConfig cfg, long steps, Predicate<TrainLog.Row> stop,
+                        java.util.function.Supplier<Start> start) {
+        Path done = dir.resolve(DONE);
+        if (Files.exists(done)) {
+            JsonNode d = readJson(done);
+            eta.skipped(title);
+            return new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), d.get("schedule_start").asLong());
+        }
+        Preset.Training tr = preset.training();
+        Trainer trainer = new Trainer(new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(),
+                ctx.seed()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, progress)
+                .keepSnapshots().stopWhen(stop);
+        Path startFile = dir.resolve("start.json");
+        long scheduleStart;
+        eta.starting(title, ctx, cfg, steps);
+        if (Trainer.canResume(dir) && Files.exists(startFile)) {
+            scheduleStart = readJson(startFile).get("schedule_start").asLong();
+            trainer.resume();
+        } else {
+            Start s = start.get();
+            scheduleStart = s.state().scheduleStep();
+            ObjectNode st = JSON.createObjectNode();
+            st.put("schedule_start", scheduleStart);
+            writeJson(startFile, st);
+            trainer.run(s.state(), s.tokens(), s.flops(), s.epoch(), s.cursor());
+        }
+        List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
+        ObjectNode d = JSON.createObjectNode();
+        d.put("schedule_start", scheduleStart);
+        d.put("steps", rows.get(rows.size() - 1).step());
+        d.put("final_val_loss", rows.get(rows.size() - 1).valLoss());
+        writeJson(done, d);
+        eta.finished(title, steps, rows.get(rows.size() - 1).step());
+        return new Curve(rows, scheduleStart);
+    }
+
+    /** A grown run, stage by stage. */
+    private Staged staged(Ctx ctx, Preset.GrownRun run, Curve baseline, double baselineFinal,
+                          Map<String, Constants> constants) {
+        List<String> stages = run.stages();
+        ModelConfig[] shapes = new ModelConfig[stages.size() + 1];
+        shapes[stages.size()] = ctx.config();
+        for (int k = stages.size() - 1; k >= 0; k--) {
+            shapes[k] = Shapes.original(registry, stages.get(k), shapes[k + 1]);
+        }
+        Curve parent = original(ctx, shapes[0]);
+        Path parentDir = ctx.dir().resolve("original-" + shape(shapes[0]));
+        List<Curve> segments = new ArrayList<>();
+        List<Growth> growths = new ArrayList<>();
+        long warmup = preset.training().warmup();
+        long end = ctx.target().steps();
+        for (int k = 0; k < stages.size(); k++) {
+            String spec = stages.get(k);
+            Path dir = ctx.dir().resolve(run.label()).resolve("stage-" + (k + 1));
+            GrowthPoints.Point p = run.schedule() == Preset.Schedule.MANUAL
+                    ? GrowthPoints.manual(parent, baseline, warmup, end)
+                    : GrowthPoints.practical(parent, constants.get(kind(shapes[k], shapes[k + 1])), warmup, end);
+            segments.add(new Curve(parent.rows().stream().filter(r -> r.step() <= p.preGrowth().step()).toList(),
+                    parent.scheduleStart()));
+            boolean last = k == stages.size() - 1;
+            Predicate<TrainLog.Row> stop;
+            if (last) {
+                stop = r -> r.valLoss() <= baselineFinal;   // every comparison of Tables 1-2 can be made
+            } else if (run.schedule() == Preset.Schedule.PRACTICAL) {
+                Constants next = constants.get(kind(shapes[k + 1], shapes[k + 2]));
+                stop = r -> reachesNow(dir, r, next.tauGrowth(), warmup);
+            } else {
+                stop = r -> false;
+            }
+            Path snapshot = Trainer.snapshot(parentDir, p.preGrowth().step());
+            double[] after = new double[1];
+            String title = run.label() + " stage " + (k + 1) + "/" + stages.size() + " (" + spec + ")";
+            Curve grown = train(ctx, dir, title, shapes[k + 1], end - p.growthTarget(), stop,
+                    () -> grow(ctx, snapshot, spec, p, dir, after));
+            growths.add(new Growth(spec, p, p.preGrowth().valLoss(), growthRecord(dir, after[0])));
+            parent = grown;
+            parentDir = dir;
+        }
+        segments.add(parent);
+        return new Staged(run, segments, growths);
+    }
+
+    /** True when the row just logged in {@code dir} is the first whose slope reaches τ (stateless, so resumable). */
+    private static boolean reachesNow(Path dir, TrainLog.Row row, double tau, long warmup) {
+        long start = readJson(dir.resolve("start.json")).get("schedule_start").asLong();
+        TrainLog.Row first = GrowthPoints.firstReaching(new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), start), tau,
+                warmup);
+        return first != null && first.step() == row.step();
+    }
+
+    /** Grows a parent's snapshot and records the growth (points, loss before and after) beside the stage. */
+    private Start grow(Ctx ctx, Path snapshot, String spec, GrowthPoints.Point p, Path dir, double[] lossAfter) {
+        Checkpoint.Loaded l = Checkpoint.load(snapshot);
+        GrowthOperator op = registry.stage(spec);
+        GrowthSpec gs = new GrowthSpec(ctx.schedule(), (double) p.growthTarget() / l.state().scheduleStep(), null);
+        TrainingState g = GrowthOperators.growChecked(op, l.state(), gs);
+        Preset.Training tr = preset.training();
+        Trainer probe = new Trainer(new TrainConfig(tr.batch(), 1, tr.evalEvery(), tr.evalBatches(), 0, ctx.seed()),
+                AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, false);
+        lossAfter[0] = probe.validationLoss(g);
+        ObjectNode gj = JSON.createObjectNode();
+        gj.put("operator", spec);
+        gj.put("from", snapshot.toString());
+        gj.put("pre_growth_run_step", p.preGrowth().step());
+        gj.put("pre_growth_schedule_step", p.preGrowthSchedule());
+        gj.put("growth_target_step", g.scheduleStep());
+        gj.put("rho", p.rho());
+        gj.put("how", p.how());
+        gj.put("loss_before", p.preGrowth().valLoss());
+        gj.put("loss_after", lossAfter[0]);
+        writeJson(dir.resolve(GROWTH), gj);
+        JsonNode x = l.extra();
+        return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), x.get("epoch").asLong(),
+                x.get("cursor").asInt());
+    }
+
+    private static double growthRecord(Path dir, double justMeasured) {
+        Path f = dir.resolve(GROWTH);
+        return Files.exists(f) ? readJson(f).get("loss_after").asDouble() : justMeasured;
+    }
+
+    /** width, depth or depth,width: which dimensions a growth changes (its practical constants' key). */
+    static String kind(ModelConfig from, ModelConfig to) {
+        boolean wider = to.dModel() != from.dModel() || to.dFf() != from.dFf();
+        boolean deeper = to.nLayer() != from.nLayer();
+        return wider && deeper ? "depth,width" : deeper ? "depth" : "width";
+    }
+
+    /** @return a folder-safe shape label, e.g. {@code d64-h2-L4} */
+    static String shape(ModelConfig c) {
+        return "d" + c.dModel() + "-h" + c.nHead() + "-L" + c.nLayer() + (c.dFf() != 4 * c.dModel() ? "-ff" + c.dFf() : "");
+    }
+
+    private static JsonNode readJson(Path f) {
+        try {
+            return JSON.readTree(f.toFile());
+        } catch (IOException e) {
+            throw new DataException(f + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeJson(Path f, JsonNode n) {
+        try {
+            AtomicFiles.writeString(f, JSON.writeValueAsString(n));
+        } catch (IOException e) {
+            throw new DataException(f + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reports runs as they start and finish, with the elapsed time and an estimate for the whole preset. */
+    static final class Progress {
+        private final PrintStream out;
+        private final long startNanos = System.nanoTime();
+        private final double plannedWork;
+        private double doneWork;
+        private double measuredWork;
+        private double measuredSeconds;
+        private long runStartNanos;
+        private double runWork;
+        private int index;
+
+        Progress(Preset preset, GrowthOperators registry, PrintStream out) {
+            this.out = out;
+            this.plannedWork = planned(preset, registry);
+        }
+
+        /** Work units of the whole preset, an upper bound: every grown stage to its schedule's end. */
+        private static double planned(Preset p, GrowthOperators registry) {
+            double w = 0;
+            for (Preset.Target t : p.targets()) {
+                ModelConfig c = t.config();
+                double perSeed = work(c, t.steps());
+                java.util.Set<String> originals = new java.util.HashSet<>();
+                for (Preset.GrownRun r : p.runs()) {
+                    ModelConfig g = c;
+                    for (int k = r.stages().size() - 1; k >= 0; k--) {
+                        ModelConfig o = Shapes.original(registry, r.stages().get(k), g);
+                        perSeed += work(g, (long) (t.steps() * 0.8));
+                        g = o;
+                    }
+                    if (originals.add(shape(g))) {
+                        perSeed += work(g, Math.round(p.original() * t.steps()));
+                    }
+                }
+                w += perSeed * p.seeds().size();
+            }
+            return w;
+        }
+
+        private static double work(ModelConfig c, long steps) {
+            return (double) steps * c.trainingFlopsPerToken(c.contextLength());
+        }
+
+        void starting(String title, Ctx ctx, ModelConfig cfg, long steps) {
+            index++;
+            runStartNanos = System.nanoTime();
+            runWork = work(cfg, 1);
+            double elapsed = (System.nanoTime() - startNanos) / 1e9;
+            String left = measuredSeconds > 0 ? String.format(Locale.ROOT, ", preset ETA ≤ %s",
+                    duration(Math.max(0, plannedWork - doneWork) * measuredSeconds / measuredWork)) : "";
+            out.printf(Locale.ROOT, "[%d] %s seed %d: %s — %s, %.2fM params, up to %d steps (elapsed %s%s)%n", index,
+                    ctx.target().name(), ctx.seed(), title, shape(cfg), cfg.totalParams() / 1e6, steps,
+                    duration(elapsed), left);
+        }
+
+        void finished(String title, long planned, long ran) {
+            double secs = (System.nanoTime() - runStartNanos) / 1e9;
+            measuredWork += runWork * ran;
+            measuredSeconds += secs;
+            doneWork += runWork * ran;
+        }
+
+        void skipped(String title) {
+            // finished in an earlier invocation: no time to measure, nothing to report
+        }
+
+        void finish() {
+            out.printf(Locale.ROOT, "all runs finished in %s%n", duration((System.nanoTime() - startNanos) / 1e9));
+        }
+
+        private static String duration(double s) {
+            return s < 90 ? String.format(Locale.ROOT, "%.0f s", s) : String.format(Locale.ROOT, "%.1f min", s / 60);
+        }
+    }
+}
