@@ -115,10 +115,21 @@ public final class GrowthPoints {
      * Estimates τ_G, ρ and τ_opt from an original model's curve and its target's (the automation the paper
      * left to future work; see {@link PracticalEstimator}).
      */
-    static Constants estimate(Curve original, Curve baseline, long warmup) {
-        PracticalEstimator.Estimate e = PracticalEstimator.estimate(fit(original, warmup), fit(baseline, warmup),
-                lossLow(original, baseline, warmup), lossHigh(original, baseline, warmup));
-        return new Constants(e.tauGrowth(), e.rho(), e.tauOpt(), "estimated from this preset's curves");
+    static Constants estimate(Curve original, Curve baseline, long warmup, double paperTauOpt) {
+        LossCurveFit fo = fit(original, warmup);
+        LossCurveFit fb = fit(baseline, warmup);
+        double lo = lossLow(original, baseline, warmup);
+        double hi = lossHigh(original, baseline, warmup);
+        double lStar = PracticalEstimator.largestSaving(fo, fb, lo, hi);
+        double cPre = fo.computeAt(lStar);
+        double rho = fb.stepsAt(fb.computeAt(lStar)) / fo.stepsAt(cPre);
+        try {
+            return new Constants(fo.slope(cPre), rho, PracticalEstimator.estimate(fo, fb, lo, hi).tauOpt(),
+                    "estimated from this preset's curves");
+        } catch (IllegalArgumentException e) {   // the curves have no common tangent: τ_G and ρ still stand
+            return new Constants(fo.slope(cPre), rho, paperTauOpt, "estimated from this preset's curves (τ_opt: "
+                    + "Appendix D, " + e.getMessage() + ")");
+        }
     }
 
     private static LossCurveFit fit(Curve c, long warmup) {

@@ -57,17 +57,19 @@ public final class Reproduction {
     private final PrintStream out;
     private final GrowthOperators registry = GrowthOperators.discover();
     private final Progress eta;
+    private ZeroShot zeroShot;
 
     /** What one target and seed produced. */
-    public record Block(Preset.Target target, long seed, Curve baseline, Map<String, Staged> runs,
-                       Map<String, Constants> constants) {
+    public record Block(Preset.Target target, long seed, Curve baseline, List<ZeroShot.Point> baselineZeroShot,
+                       Map<String, Staged> runs, Map<String, Constants> constants) {
     }
 
     /**
      * A grown run: the curve of each stage (the original's first) up to where the next stage grew from it,
      * and the growths between them.
      */
-    public record Staged(Preset.GrownRun run, List<Curve> segments, List<Growth> growths) {
+    public record Staged(Preset.GrownRun run, List<Curve> segments, List<Growth> growths, Path dir,
+                         List<ZeroShot.Point> zeroShot) {
         /** @return (compute, validation loss) along the whole staged run, compute counting every stage */
         public List<double[]> lossCurve() {
             List<double[]> pts = new ArrayList<>();
@@ -176,7 +178,27 @@ public final class Reproduction {
         for (Preset.GrownRun run : preset.runs()) {
             runs.put(run.label(), staged(ctx, run, baseline, baselineFinal, constants));
         }
-        return new Block(target, seed, baseline, runs, constants);
+        // Table 2: zero-shot metrics at the baseline's checkpoints and along every run's last stage
+        ZeroShot zs = zeroShot(dir);
+        int n = preset.eval().points();
+        java.util.TreeSet<Long> steps = new java.util.TreeSet<>(target.checkpoints());
+        steps.addAll(ZeroShot.spread(baseline.rows(), n));
+        eta.evaluating(target.name() + " seed " + seed);
+        List<ZeroShot.Point> base = zs.evaluate(seedDir.resolve("baseline"), baseline.rows(), List.copyOf(steps), tok);
+        Map<String, Staged> evaluated = new LinkedHashMap<>();
+        runs.forEach((label, s) -> {
+            Curve last = s.segments().get(s.segments().size() - 1);
+            evaluated.put(label, new Staged(s.run(), s.segments(), s.growths(), s.dir(),
+                    zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok)));
+        });
+        return new Block(target, seed, baseline, base, evaluated, constants);
+    }
+
+    private ZeroShot zeroShot(DataDir dir) {
+        if (zeroShot == null) {
+            zeroShot = new ZeroShot(dir, preset.eval());
+        }
+        return zeroShot;
     }
 
     /** Everything one target and seed shares. */
@@ -197,7 +219,7 @@ public final class Reproduction {
             ModelConfig small = Shapes.original(registry, kind, ctx.config());
             Curve original = original(ctx, small);
             try {
-                out.put(kind, GrowthPoints.estimate(original, baseline, preset.training().warmup()));
+                out.put(kind, GrowthPoints.estimate(original, baseline, preset.training().warmup(), d.tauOpt()));
             } catch (IllegalArgumentException e) {
                 out.put(kind, new Constants(paper.tauGrowth(), paper.rho(), paper.tauOpt(),
                         "Appendix D (estimation failed: " + e.getMessage() + ")"));
@@ -292,6 +314,7 @@ public final class Reproduction {
             } else {
                 stop = r -> false;
             }
+            checkRecordedGrowth(dir, p);
             Path snapshot = Trainer.snapshot(parentDir, p.preGrowth().step());
             double[] after = new double[1];
             String title = run.label() + " stage " + (k + 1) + "/" + stages.size() + " (" + spec + ")";
@@ -302,7 +325,22 @@ public final class Reproduction {
             parentDir = dir;
         }
         segments.add(parent);
-        return new Staged(run, segments, growths);
+        return new Staged(run, segments, growths, parentDir, List.of());
+    }
+
+    /** A stage grown earlier must have grown where the schedule chooses now, or its results belong to another choice. */
+    private static void checkRecordedGrowth(Path dir, GrowthPoints.Point p) {
+        Path f = dir.resolve(GROWTH);
+        if (!Files.exists(f)) {
+            return;
+        }
+        JsonNode g = readJson(f);
+        if (g.get("pre_growth_run_step").asLong() != p.preGrowth().step()
+                || g.get("growth_target_step").asLong() != p.growthTarget()) {
+            throw new IllegalStateException(dir + " grew at step " + g.get("pre_growth_run_step").asLong() + " onto "
+                    + g.get("growth_target_step").asLong() + ", but the schedule now chooses " + p.preGrowth().step()
+                    + " onto " + p.growthTarget() + "; remove " + dir + " to recompute it");
+        }
     }
 
     /** True when the row just logged in {@code dir} is the first whose slope reaches τ (stateless, so resumable). */
@@ -437,6 +475,11 @@ public final class Reproduction {
 
         void skipped(String title) {
             // finished in an earlier invocation: no time to measure, nothing to report
+        }
+
+        void evaluating(String what) {
+            out.printf(Locale.ROOT, "zero-shot evaluation of %s (elapsed %s)%n", what,
+                    duration((System.nanoTime() - startNanos) / 1e9));
         }
 
         void finish() {

@@ -9,7 +9,9 @@ import java.util.OptionalDouble;
 import org.staged.eval.compute.Savings;
 import org.staged.eval.compute.SeedSummary;
 import org.staged.models.train.TrainLog;
+import java.util.function.ToDoubleFunction;
 import org.staged.reproduce.pipeline.Reproduction;
+import org.staged.reproduce.pipeline.ZeroShot;
 import org.staged.reproduce.preset.Preset;
 
 /**
@@ -62,6 +64,39 @@ public final class SavingsTable {
             return pts;
         }
     };
+
+    /** Zero-shot WikiText-103 perplexity per word, on the preset's share of the test set (Table 2). */
+    public static final Metric WIKITEXT_PPL = zeroShot("WikiText-103 perplexity", Savings.Direction.LOWER_IS_BETTER,
+            ZeroShot.Point::wikitextWordPpl);
+    /** Zero-shot LAMBADA accuracy on the preset's share of the test set (Table 2). */
+    public static final Metric LAMBADA_ACCURACY = zeroShot("LAMBADA accuracy", Savings.Direction.HIGHER_IS_BETTER,
+            ZeroShot.Point::lambadaAccuracy);
+
+    private static Metric zeroShot(String name, Savings.Direction direction, ToDoubleFunction<ZeroShot.Point> value) {
+        return new Metric() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Savings.Direction direction() {
+                return direction;
+            }
+
+            @Override
+            public double baseline(Reproduction.Block block, TrainLog.Row row) {
+                return block.baselineZeroShot().stream().filter(p -> p.step() == row.step()).findFirst()
+                        .map(value::applyAsDouble).orElseThrow(() -> new IllegalStateException(
+                                "no zero-shot evaluation of the baseline at step " + row.step()));
+            }
+
+            @Override
+            public List<Savings.Point> staged(Reproduction.Block block, Reproduction.Staged run) {
+                return run.zeroShot().stream().map(p -> new Savings.Point(p.flops(), value.applyAsDouble(p))).toList();
+            }
+        };
+    }
 
     /** One cell's values: percent saved per seed, empty where the run never reached the baseline. */
     record Cell(List<OptionalDouble> perSeed) {

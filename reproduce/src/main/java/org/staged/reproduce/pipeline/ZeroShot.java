@@ -1,0 +1,143 @@
+package org.staged.reproduce.pipeline;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import org.staged.api.AtomicFiles;
+import org.staged.eval.data.DataDir;
+import org.staged.eval.data.DataException;
+import org.staged.eval.metrics.GptScorer;
+import org.staged.eval.metrics.Lambada;
+import org.staged.eval.metrics.SlidingWindow;
+import org.staged.eval.text.Tokenizer;
+import org.staged.models.Gpt;
+import org.staged.models.train.Checkpoint;
+import org.staged.models.train.TrainLog;
+import org.staged.models.train.Trainer;
+import org.staged.reproduce.preset.Preset;
+
+/**
+ * Zero-shot WikiText-103 perplexity and LAMBADA accuracy (Table 2) at chosen snapshots of a run, on the share
+ * of each test set the preset names. Results are kept in the run's {@code zeroshot.csv}, one row per step, so
+ * a rerun evaluates only what is missing.
+ */
+public final class ZeroShot {
+    static final String FILE = "zeroshot.csv";
+    private static final String HEADER = "step,flops,wikitext_word_ppl,wikitext_token_ppl,lambada_accuracy";
+    private static final int BATCH = 8;
+
+    /**
+     * One evaluated snapshot.
+     *
+     * @param step             run step
+     * @param flops            cumulative training FLOPs (all stages)
+     * @param wikitextWordPpl  WikiText-103 perplexity per word (the share scored)
+     * @param wikitextTokenPpl WikiText-103 perplexity per token
+     * @param lambadaAccuracy  LAMBADA accuracy (every token of the last word right)
+     */
+    public record Point(long step, double flops, double wikitextWordPpl, double wikitextTokenPpl, double lambadaAccuracy) {
+    }
+
+    private final String wikitext;
+    private final long wikitextWords;
+    private final List<Lambada.Item> lambada;
+
+    /** Reads the shares of both test sets the preset asks for. */
+    ZeroShot(DataDir dir, Preset.Evaluation e) {
+        String all;
+        try {
+            all = Files.readString(dir.require("wikitext/wiki.test.raw"), StandardCharsets.UTF_8);
+        } catch (IOException ex) {
+            throw new DataException("wikitext/wiki.test.raw: " + ex.getMessage(), ex);
+        }
+        String text = e.wikitextChars() == 0 || e.wikitextChars() >= all.length() ? all
+                : all.substring(0, all.lastIndexOf('\n', (int) e.wikitextChars()) + 1);
+        this.wikitext = text;
+        this.wikitextWords = words(text);
+        List<Lambada.Item> items = Lambada.read(dir.require("lambada/lambada_test.jsonl"), false).items();
+        this.lambada = e.lambadaPassages() == 0 ? items : items.subList(0, Math.min(items.size(), e.lambadaPassages()));
+    }
+
+    /** Words as WikiText-103 counts them: whitespace-separated tokens plus one end-of-line per line. */
+    static long words(String text) {
+        long n = 0;
+        for (String line : text.split("\n", -1)) {
+            String t = line.strip();
+            n += t.isEmpty() ? 0 : t.split("\\s+").length;
+        }
+        return n + text.chars().filter(c -> c == '\n').count();
+    }
+
+    /**
+     * Evaluates {@code steps} of a run (each must have a snapshot), reusing earlier results.
+     *
+     * @return the points in step order
+     */
+    List<Point> evaluate(Path runDir, List<TrainLog.Row> rows, List<Long> steps, Tokenizer tok) {
+        TreeMap<Long, Point> done = read(runDir.resolve(FILE));
+        int[] wikiTokens = null;
+        for (long step : steps) {
+            if (done.containsKey(step)) {
+                continue;
+            }
+            TrainLog.Row row = rows.stream().filter(r -> r.step() == step).findFirst().orElseThrow();
+            Checkpoint.Loaded c = Checkpoint.load(Trainer.snapshot(runDir, step));
+            Gpt gpt = new Gpt(c.state().config(), c.state().params());
+            GptScorer scorer = new GptScorer(gpt);
+            if (wikiTokens == null) {
+                wikiTokens = tok.encode(wikitext);
+            }
+            int stride = Math.max(1, gpt.config().contextLength() / 2);
+            SlidingWindow.Result w = SlidingWindow.evaluate(wikiTokens, scorer, stride, BATCH, false);
+            Lambada.Result l = Lambada.evaluate(lambada, 0, tok, scorer, BATCH, false);
+            done.put(step, new Point(step, row.flops(), w.perplexityPer(wikitextWords), w.perplexity(), l.accuracy()));
+            write(runDir.resolve(FILE), done);
+        }
+        List<Point> out = new ArrayList<>();
+        steps.forEach(s -> out.add(done.get(s)));
+        return out;
+    }
+
+    /** @return about {@code n} steps spread evenly over a run's log rows, always including its last */
+    static List<Long> spread(List<TrainLog.Row> rows, int n) {
+        java.util.TreeSet<Long> s = new java.util.TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            int idx = n == 1 ? rows.size() - 1 : (int) Math.round((double) i * (rows.size() - 1) / (n - 1));
+            s.add(rows.get(idx).step());
+        }
+        return new ArrayList<>(s);
+    }
+
+    private static TreeMap<Long, Point> read(Path f) {
+        TreeMap<Long, Point> m = new TreeMap<>();
+        if (!Files.exists(f)) {
+            return m;
+        }
+        try {
+            List<String> lines = Files.readAllLines(f);
+            for (int i = 1; i < lines.size(); i++) {
+                String[] p = lines.get(i).split(",");
+                if (p.length != 5) {
+                    throw new DataException(f + ":" + (i + 1) + ": expected 5 fields, found '" + lines.get(i) + "'");
+                }
+                m.put(Long.parseLong(p[0]), new Point(Long.parseLong(p[0]), Double.parseDouble(p[1]),
+                        Double.parseDouble(p[2]), Double.parseDouble(p[3]), Double.parseDouble(p[4])));
+            }
+        } catch (IOException e) {
+            throw new DataException(f + ": cannot read: " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    private static void write(Path f, TreeMap<Long, Point> points) {
+        StringBuilder sb = new StringBuilder(HEADER).append('\n');
+        points.values().forEach(p -> sb.append(String.format(Locale.ROOT, "%d,%.6e,%.6f,%.6f,%.6f%n", p.step(),
+                p.flops(), p.wikitextWordPpl(), p.wikitextTokenPpl(), p.lambadaAccuracy())));
+        AtomicFiles.writeString(f, sb.toString());
+    }
+}
