@@ -3,12 +3,10 @@ package org.staged.reproduce;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.staged.api.AtomicFiles;
 import org.staged.models.Bench;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
-import org.staged.reproduce.report.ConstantsTable;
-import org.staged.reproduce.report.SavingsTable;
+import org.staged.reproduce.report.Report;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,25 +44,13 @@ public final class ReproduceCommand implements Callable<Integer> {
         Preset p = Preset.load(preset);
         Bench.setThreads(threads);
         System.out.printf("reproduce %s: %s%n", p.name(), p.description());
+        long start = System.nanoTime();
         Reproduction r = new Reproduction(p, results, dataDir, !quiet, System.out);
         List<Reproduction.Block> blocks = r.run();
-        Path dir = r.root();
-        String table1 = SavingsTable.markdown(blocks, SavingsTable.VALIDATION_LOSS);
-        AtomicFiles.writeString(dir.resolve("table1.md"), "# Table 1: compute saved on validation loss\n\n" + table1);
-        AtomicFiles.writeString(dir.resolve("table1.csv"), SavingsTable.csv(blocks, SavingsTable.VALIDATION_LOSS));
-        String table2 = SavingsTable.markdown(blocks, SavingsTable.WIKITEXT_PPL)
-                + SavingsTable.markdown(blocks, SavingsTable.LAMBADA_ACCURACY);
-        AtomicFiles.writeString(dir.resolve("table2.md"), "# Table 2: compute saved on zero-shot WikiText-103 "
-                + "perplexity and LAMBADA accuracy\n\n" + table2);
-        AtomicFiles.writeString(dir.resolve("table2-wikitext.csv"), SavingsTable.csv(blocks, SavingsTable.WIKITEXT_PPL));
-        AtomicFiles.writeString(dir.resolve("table2-lambada.csv"), SavingsTable.csv(blocks, SavingsTable.LAMBADA_ACCURACY));
-        String constants = ConstantsTable.markdown(blocks);
-        AtomicFiles.writeString(dir.resolve("appendix-d.md"), "# Appendix D: practical schedule constants\n\n" + constants);
+        String report = Report.write(r.root(), p, blocks, (System.nanoTime() - start) / 1e9);
         System.out.println();
-        System.out.println(table1);
-        System.out.println(table2);
-        System.out.println(constants);
-        System.out.println("results in " + dir);
+        System.out.println(report);
+        System.out.println("results in " + r.root() + " (REPORT.md)");
         return 0;
     }
 }

@@ -9,6 +9,7 @@ import org.staged.schedule.KaplanLaw;
 import org.staged.schedule.ScalingLaw;
 import org.staged.schedule.ScheduleSolution;
 import org.staged.schedule.ScheduleSolver;
+import org.staged.reproduce.report.ScheduleTables;
 import org.staged.schedule.StagedRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,41 +62,12 @@ public final class ScheduleCommand implements Runnable {
             for (int m : ms) {
                 sols.add(solver.solve(m, pinFinal, ratios));
             }
-            String unit = l instanceof KaplanLaw ? "steps" : "tokens";
-            if (csv) {
-                System.out.println("stages,reduction_factor");
-                for (int i = 0; i < ms.size(); i++) {
-                    System.out.printf(Locale.ROOT, "%d,%.6f%n", ms.get(i), sols.get(i).reductionFactor());
-                }
-            } else {
-                System.out.printf(Locale.ROOT, "Optimal schedules to L = %.3f under the %s law; single stage: N = %.4g, "
-                                + "%.4g PF-days%n%n", targetLoss, l.name(), solver.singleStageParams(),
-                        sols.get(0).singleStagePfDays());
-                System.out.println("| stages | compute reduction factor | total PF-days |");
-                System.out.println("|---:|---:|---:|");
-                for (int i = 0; i < ms.size(); i++) {
-                    System.out.printf(Locale.ROOT, "| %d | %.4f | %.5f |%n", ms.get(i), sols.get(i).reductionFactor(),
-                            sols.get(i).totalPfDays());
-                }
-            }
+            String unit = ScheduleTables.unit(l);
+            System.out.print(csv ? ScheduleTables.table3Csv(ms, sols) : ScheduleTables.table3(solver, l, targetLoss, ms,
+                    sols));
             if (ms.size() == 1) {
-                List<StagedRun.Stage> st = sols.get(0).stages();
-                if (csv) {
-                    System.out.println("stage,n_params," + unit + "_cumulative,loss,compute_pf_days");
-                    for (int k = 0; k < st.size(); k++) {
-                        StagedRun.Stage s = st.get(k);
-                        System.out.printf(Locale.ROOT, "%d,%.6g,%.6g,%.6f,%.6g%n", k + 1, s.params(),
-                                s.cumulativeProgress(), s.loss(), s.pfDays());
-                    }
-                } else {
-                    System.out.printf("%n| stage | N_k | %s (cumulative) | L_k | C_k (PF-days) |%n", unit);
-                    System.out.println("|---:|---:|---:|---:|---:|");
-                    for (int k = 0; k < st.size(); k++) {
-                        StagedRun.Stage s = st.get(k);
-                        System.out.printf(Locale.ROOT, "| %d | %.1fM | %.1fK | %.2f | %.4f |%n", k + 1, s.params() / 1e6,
-                                s.cumulativeProgress() / 1e3, s.loss(), s.pfDays());
-                    }
-                }
+                System.out.print(csv ? ScheduleTables.table4Csv(sols.get(0), unit)
+                        : System.lineSeparator() + ScheduleTables.table4(sols.get(0), unit));
             }
             return 0;
         }

@@ -100,7 +100,7 @@ public final class GrowthPoints {
     }
 
     /** @return the first row after warmup at which the log-log slope is no steeper than τ, or null */
-    static TrainLog.Row firstReaching(Curve curve, double tau, long warmup) {
+    public static TrainLog.Row firstReaching(Curve curve, double tau, long warmup) {
         SlopeMonitor m = new SlopeMonitor(SLOPE_WINDOW, SLOPE_POINTS);
         for (TrainLog.Row r : curve.rows()) {
             m.add(curve.scheduleStep(r), r.valLoss());

@@ -1,0 +1,217 @@
+package org.staged.reproduce.report;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import org.staged.api.AtomicFiles;
+import org.staged.api.ModelConfig;
+import org.staged.eval.compute.Savings;
+import org.staged.models.train.TrainLog;
+import org.staged.reproduce.pipeline.Reproduction;
+import org.staged.reproduce.preset.Preset;
+import org.staged.schedule.KaplanLaw;
+import org.staged.schedule.ScheduleSolution;
+import org.staged.schedule.ScheduleSolver;
+
+/**
+ * Writes a preset's results: Tables 1–4 and Appendix D as Markdown and CSV, Figures 1–2 as PNG, and
+ * {@code REPORT.md}, which puts them together, states the scale, data, tokenizer and seeds, and compares each
+ * table with the paper's findings from the numbers themselves.
+ */
+public final class Report {
+    private Report() {
+    }
+
+    /**
+     * @param root         the preset's results folder
+     * @param preset       the preset
+     * @param blocks       what it produced
+     * @param wallSeconds  wall time of this invocation
+     * @return the report's text
+     */
+    public static String write(Path root, Preset preset, List<Reproduction.Block> blocks, double wallSeconds) {
+        String t1 = SavingsTable.markdown(blocks, SavingsTable.VALIDATION_LOSS);
+        AtomicFiles.writeString(root.resolve("table1.md"), "# Table 1: compute saved on validation loss\n\n" + t1);
+        AtomicFiles.writeString(root.resolve("table1.csv"), SavingsTable.csv(blocks, SavingsTable.VALIDATION_LOSS));
+        String t2w = SavingsTable.markdown(blocks, SavingsTable.WIKITEXT_PPL);
+        String t2l = SavingsTable.markdown(blocks, SavingsTable.LAMBADA_ACCURACY);
+        AtomicFiles.writeString(root.resolve("table2.md"), "# Table 2: compute saved on zero-shot WikiText-103 "
+                + "perplexity and LAMBADA accuracy\n\n" + t2w + t2l);
+        AtomicFiles.writeString(root.resolve("table2-wikitext.csv"), SavingsTable.csv(blocks, SavingsTable.WIKITEXT_PPL));
+        AtomicFiles.writeString(root.resolve("table2-lambada.csv"), SavingsTable.csv(blocks, SavingsTable.LAMBADA_ACCURACY));
+        String d = ConstantsTable.markdown(blocks);
+        AtomicFiles.writeString(root.resolve("appendix-d.md"), "# Appendix D: practical schedule constants\n\n" + d);
+
+        ScheduleSolver solver = new ScheduleSolver(KaplanLaw.TABLE_5, 3.0);
+        List<Integer> ms = List.of(1, 2, 3, 4, 5, 10);
+        List<ScheduleSolution> sols = new ArrayList<>();
+        ms.forEach(m -> sols.add(solver.solve(m, null)));
+        String t3 = ScheduleTables.table3(solver, KaplanLaw.TABLE_5, 3.0, ms, sols);
+        String t4 = ScheduleTables.table4(sols.get(4), "steps");
+        AtomicFiles.writeString(root.resolve("table3.md"), "# Table 3\n\n" + t3);
+        AtomicFiles.writeString(root.resolve("table3.csv"), ScheduleTables.table3Csv(ms, sols));
+        AtomicFiles.writeString(root.resolve("table4.md"), "# Table 4\n\n" + t4);
+        AtomicFiles.writeString(root.resolve("table4.csv"), ScheduleTables.table4Csv(sols.get(4), "steps"));
+
+        StringBuilder r = new StringBuilder();
+        r.append("# Staged training, reproduced at the scale of preset `").append(preset.name()).append("`\n\n");
+        r.append(preset.description()).append(".\n\n");
+        r.append(setup(preset, blocks, wallSeconds));
+        r.append("## Table 1: compute saved on in-domain validation loss\n\n").append(t1);
+        r.append(compare(blocks, SavingsTable.VALIDATION_LOSS));
+        r.append("## Table 2: compute saved on zero-shot WikiText-103 perplexity and LAMBADA accuracy\n\n");
+        r.append("Scored on ").append(share(preset)).append(". Perplexity is per word (one end-of-line per line, "
+                + "as WikiText-103 counts its 245,569 test words), so it does not depend on the tokenizer.\n\n");
+        r.append(t2w).append(compare(blocks, SavingsTable.WIKITEXT_PPL));
+        r.append(t2l).append(compare(blocks, SavingsTable.LAMBADA_ACCURACY));
+        r.append("## Growths: loss before and after\n\n").append(growths(blocks));
+        r.append("## Figures\n\n");
+        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+            Reproduction.Block b = seeds.get(0);
+            String f1 = "figure1-" + b.target().name() + ".png";
+            if (Figures.figure1(b, root.resolve(f1))) {
+                r.append("Figure 1 (").append(b.target().name()).append("): original, grown and target loss against "
+                        + "compute, with PRE-GROWTH, GROWTH-TARGET and OPTIMALITY.\n\n![](").append(f1).append(")\n\n");
+            }
+            String f2 = "figure2-" + b.target().name() + ".png";
+            if (Figures.figure2(b, root.resolve(f2))) {
+                r.append("Figure 2 (").append(b.target().name()).append("): the grown model keeps the loss at "
+                        + "growth (PRE-GROWTH to POST-GROWTH) and follows the target's curve from GROWTH-TARGET on."
+                        + "\n\n![](").append(f2).append(")\n\n");
+            }
+        }
+        r.append("## Tables 3 and 4: the optimal schedule (Appendix C)\n\n");
+        r.append("Solved exactly with the Kaplan et al. (2020) constants, independent of this preset's scale.\n\n");
+        r.append(t3).append('\n').append(table3Comparison(sols)).append("\nTable 4 (M = 5, L_target = 3):\n\n")
+                .append(t4).append('\n');
+        r.append("## Appendix D: the practical schedule's constants\n\n").append(d).append('\n');
+        AtomicFiles.writeString(root.resolve("REPORT.md"), r.toString());
+        return r.toString();
+    }
+
+    private static String setup(Preset p, List<Reproduction.Block> blocks, double wallSeconds) {
+        StringBuilder s = new StringBuilder("## Setup\n\n");
+        for (Preset.Target t : p.targets()) {
+            ModelConfig c = blocks.stream().filter(b -> b.target().equals(t)).findFirst().orElseThrow().target().config();
+            s.append(String.format(Locale.ROOT, "- target `%s`: %d layers × %d, %d heads, context %d; baseline %d steps "
+                            + "of %d sequences (%s tokens); Tables 1–2 compare at steps %s%n", t.name(), c.nLayer(),
+                    c.dModel(), c.nHead(), c.contextLength(), t.steps(), p.training().batch(),
+                    String.format(Locale.ROOT, "%,d", t.steps() * p.training().batch() * c.contextLength()),
+                    t.checkpoints()));
+        }
+        s.append(String.format(Locale.ROOT, "- data: %s, the first %,d characters, %.1f%% held out for validation. "
+                        + "Wikipedia text makes WikiText-103 partly in-domain here (the paper trains on C4)%n",
+                String.join(" and ", p.data().sources()), p.data().maxChars(), 100 * p.data().valFraction()));
+        s.append("- tokenizer: `").append(p.data().tokenizer()).append("`; seeds: ").append(p.seeds()).append('\n');
+        s.append(String.format(Locale.ROOT, "- schedule: peak LR %.3g, warmup %d steps, cosine decay to 10%% over the "
+                        + "target's steps, shared by every model of a target; original models train %.0f%% of it%n",
+                p.training().lr(), p.training().warmup(), 100 * p.original()));
+        s.append("- practical constants: ").append(p.constants() == Preset.Constants.ESTIMATED
+                ? "estimated from this preset's own 2× curves (Appendix D below)" : "the paper's Appendix D").append('\n');
+        s.append("- savings count every stage's compute (the original's included) and interpolate in log-compute; a "
+                + "grown run stops once it reaches the baseline's final loss, or at the end of the schedule\n");
+        s.append(String.format(Locale.ROOT, "- wall time of this invocation: %.1f min (finished runs are reused)%n%n",
+                wallSeconds / 60));
+        return s.toString();
+    }
+
+    private static String share(Preset p) {
+        return (p.eval().wikitextChars() == 0 ? "all of WikiText-103's test split" : String.format(Locale.ROOT,
+                "the first %,d characters of WikiText-103's test split", p.eval().wikitextChars()))
+                + (p.eval().lambadaPassages() == 0 ? " and all 5,153 LAMBADA passages" : String.format(Locale.ROOT,
+                " and the first %,d LAMBADA passages", p.eval().lambadaPassages()));
+    }
+
+    /** The paper's qualitative findings, checked against this preset's numbers. */
+    private static String compare(List<Reproduction.Block> blocks, SavingsTable.Metric metric) {
+        int positive = 0;
+        int cells = 0;
+        int unreached = 0;
+        List<String> notFalling = new ArrayList<>();
+        List<String> depthVsWidth = new ArrayList<>();
+        for (Reproduction.Block b : blocks) {
+            for (Reproduction.Staged s : b.runs().values()) {
+                Double first = null;
+                Double last = null;
+                for (long c : b.target().checkpoints()) {
+                    OptionalDouble v = saved(b, s, c, metric);
+                    cells++;
+                    if (v.isEmpty()) {
+                        unreached++;
+                        continue;
+                    }
+                    positive += v.getAsDouble() > 0 ? 1 : 0;
+                    first = first == null ? v.getAsDouble() : first;
+                    last = v.getAsDouble();
+                }
+                if (first != null && last != null && last > first) {
+                    notFalling.add(s.run().label() + " (" + b.target().name() + ", seed " + b.seed() + ")");
+                }
+            }
+            for (String[] pair : new String[][] {{"2xD-practical", "2xW-practical"}, {"4xD-practical", "4xW-practical"},
+                {"2xD-manual", "2xW-manual"}}) {
+                if (b.runs().containsKey(pair[0]) && b.runs().containsKey(pair[1])) {
+                    long c = b.target().checkpoints().get(0);
+                    OptionalDouble dv = saved(b, b.runs().get(pair[0]), c, metric);
+                    OptionalDouble wv = saved(b, b.runs().get(pair[1]), c, metric);
+                    depthVsWidth.add(String.format(Locale.ROOT, "%s %s vs %s %s", pair[0], fmt(dv), pair[1], fmt(wv)));
+                }
+            }
+        }
+        StringBuilder s = new StringBuilder("Against the paper: ");
+        s.append(String.format(Locale.ROOT, "%d of %d cells save compute (%d not reached); the paper's %s savings are "
+                + "%s. ", positive, cells, unreached, metric.name(), metric == SavingsTable.VALIDATION_LOSS
+                ? "positive in every cell" : "negative in some early cells (width) and positive later"));
+        s.append(notFalling.isEmpty() ? "Savings shrink (or stay) as the baseline trains longer, as in the paper. "
+                : "Savings grow with longer training for " + String.join(", ", notFalling)
+                + ", unlike the paper, where they shrink. ");
+        if (!depthVsWidth.isEmpty()) {
+            s.append("The paper finds depth saving more than width at the same growth; here, at the first checkpoint: ")
+                    .append(String.join("; ", depthVsWidth)).append('.');
+        }
+        return s.append("\n\n").toString();
+    }
+
+    private static OptionalDouble saved(Reproduction.Block b, Reproduction.Staged s, long checkpoint,
+                                        SavingsTable.Metric m) {
+        TrainLog.Row r = SavingsTable.row(b, checkpoint);
+        return Savings.percentSaved(r.flops(), m.baseline(b, r), m.staged(b, s), m.direction());
+    }
+
+    private static String fmt(OptionalDouble v) {
+        return v.isPresent() ? String.format(Locale.ROOT, "%.1f%%", v.getAsDouble()) : "not reached";
+    }
+
+    private static String growths(List<Reproduction.Block> blocks) {
+        StringBuilder s = new StringBuilder("Validation loss of the parent at PRE-GROWTH and of the grown model before "
+                + "its first step (the same batches): equal for a loss-preserving operator.\n\n");
+        s.append("| target | seed | run | growth | PRE-GROWTH step | GROWTH-TARGET step | ρ | loss before | loss after "
+                + "| how chosen |\n|---|---:|---|---|---:|---:|---:|---:|---:|---|\n");
+        for (Reproduction.Block b : blocks) {
+            for (Reproduction.Staged st : b.runs().values()) {
+                for (Reproduction.Growth g : st.growths()) {
+                    s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %d | %d | %.3f | %.4f | %.4f | %s |%n",
+                            b.target().name(), b.seed(), st.run().label(), g.spec(), g.point().preGrowthSchedule(),
+                            g.point().growthTarget(), g.point().rho(), g.lossBefore(), g.lossAfter(), g.point().how()));
+                }
+            }
+        }
+        return s.append('\n').toString();
+    }
+
+    private static String table3Comparison(List<ScheduleSolution> sols) {
+        StringBuilder s = new StringBuilder("| stages | ours | paper | difference |\n|---:|---:|---:|---:|\n");
+        int[] ms = {1, 2, 3, 4, 5, 10};
+        double worst = 0;
+        for (int i = 0; i < ms.length; i++) {
+            double ours = sols.get(i).reductionFactor();
+            double paper = ScheduleTables.PAPER_TABLE_3[i];
+            worst = Math.max(worst, Math.abs(ours - paper));
+            s.append(String.format(Locale.ROOT, "| %d | %.4f | %.3f | %+.4f |%n", ms[i], ours, paper, ours - paper));
+        }
+        return s.append(String.format(Locale.ROOT, "%nEvery factor agrees with the paper within %.4f.%n", worst))
+                .toString();
+    }
+}
