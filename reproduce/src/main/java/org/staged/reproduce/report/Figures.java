@@ -18,12 +18,12 @@ public final class Figures {
      *
      * @param b    a target's first seed
      * @param file PNG to write
-     * @return whether the preset has a run to draw
+     * @return whether the figure was drawn
      */
     public static boolean figure1(Reproduction.Block b, Path file) {
-        Reproduction.Staged s = pick(b, "4xW-practical", "2xW-practical", null);
+        Reproduction.Staged s = pick(b, "4xW-practical", "2xW-practical", "2xW-manual");
         if (s == null) {
-            return false;
+            s = b.runs().values().iterator().next();   // the preset has none of the paper's width runs
         }
         GrowthPoints.Curve original = s.segments().get(0);
         GrowthPoints.Curve grown = s.segments().get(s.segments().size() - 1);

@@ -1,0 +1,137 @@
+package org.staged.reproduce;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.staged.reproduce.preset.Preset;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
+/** The main job end to end on generated data: tables, figures, loss-preserving growths, a real kill and resume. */
+public class ReproduceTest {
+    private Path data;
+    private Path preset;
+    private Path straight;
+
+    @BeforeClass
+    public void setUp() throws IOException {
+        data = Files.createTempDirectory("data");
+        Path src = Files.createDirectories(data.resolve("train/demo"));
+        SplittableRandom rng = new SplittableRandom(3);
+        String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "its", "log"};
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(src.resolve("part-000.jsonl.gz")))) {
+            for (int d = 0; d < 100; d++) {
+                StringBuilder s = new StringBuilder();
+                for (int w = 0; w < 150; w++) {
+                    s.append(words[rng.nextInt(words.length)]).append(w % 12 == 11 ? ".\\n" : " ");
+                }
+                o.write(("{\"text\": \"" + s + "\"}\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        Files.createDirectories(data.resolve("wikitext"));
+        Files.writeString(data.resolve("wikitext/wiki.test.raw"), " = Title = \n the cat sat on the mat .\n".repeat(30));
+        Files.createDirectories(data.resolve("lambada"));
+        Files.writeString(data.resolve("lambada/lambada_test.jsonl"),
+                "{\"text\": \"the dog ran to its log\"}\n{\"text\": \"a cat sat on a mat\"}\n");
+        preset = Files.createTempDirectory("preset").resolve("micro.preset");
+        Files.writeString(preset, String.join("\n",
+                "name = micro", "description = a test", "data.sources = demo", "data.max_chars = 200000",
+                "data.val_fraction = 0.05", "data.tokenizer = byte", "train.batch = 4", "train.lr = 0.003",
+                "train.warmup = 4", "train.eval_every = 4", "train.eval_batches = 2", "targets = base",
+                "target.base.model = micro", "target.base.d_model = 16", "target.base.n_head = 4",
+                "target.base.n_layer = 4", "target.base.context = 16", "target.base.steps = 40",
+                "target.base.checkpoints = 12, 24, 40", "seeds = 1", "original.steps_fraction = 0.5",
+                "schedule.constants = estimated", "manual.2xW = width", "practical.2xD = depth",
+                "practical.2x2xW = width; width", "eval.wikitext_chars = 400", "eval.lambada_passages = 2",
+                "eval.points = 2", ""));
+        straight = Files.createTempDirectory("results");
+        assertEquals(StagedCli.run(args(straight)), 0);
+    }
+
+    private String[] args(Path results) {
+        return new String[] {"reproduce", "--preset", preset.toString(), "--data-dir", data.toString(), "--results",
+            results.toString(), "--threads", "1", "-q"};
+    }
+
+    @Test
+    public void writesEveryTableFigureAndTheReport() throws IOException {
+        Path root = straight.resolve("micro");
+        for (String f : List.of("REPORT.md", "table1.md", "table1.csv", "table2.md", "table2-wikitext.csv",
+                "table2-lambada.csv", "table3.md", "table4.md", "appendix-d.md", "figure1-base.png", "figure2-base.png")) {
+            assertTrue(Files.size(root.resolve(f)) > 0, f);
+        }
+        List<String> t1 = Files.readAllLines(root.resolve("table1.csv"));
+        assertEquals(t1.size(), 1 + 3 * 3, "three runs at three checkpoints");
+        String report = Files.readString(root.resolve("REPORT.md"));
+        assertTrue(report.contains("2x2xW") && report.contains("Against the paper") && report.contains("0.8286"), report);
+    }
+
+    @Test
+    public void growthsPreserveTheLoss() throws IOException {
+        try (Stream<Path> s = Files.walk(straight)) {
+            List<Path> growths = s.filter(p -> p.getFileName().toString().equals("growth.json")).toList();
+            assertEquals(growths.size(), 4, "2xW, 2xD and the two stages of 2x2xW");
+            for (Path g : growths) {
+                JsonNode j = new ObjectMapper().readTree(g.toFile());
+                double before = j.get("loss_before").asDouble();
+                double after = j.get("loss_after").asDouble();
+                assertEquals(after, before, 1e-5 * before, g + ": the grown model must keep the loss");
+                assertTrue(j.get("growth_target_step").asLong() >= 1);
+            }
+        }
+    }
+
+    @Test
+    public void aKilledRunResumesToTheSameTables() throws Exception {
+        Path killed = Files.createTempDirectory("results");
+        Path marker = killed.resolve("micro/runs/base/seed-1/2xD-practical/stage-1/log.csv");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));
+        cmd.addAll(List.of(args(killed)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!Files.exists(marker) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        p.destroyForcibly().waitFor();                   // SIGKILL inside a grown run
+        assertTrue(Files.exists(marker), "the child was killed before it reached a grown run");
+        assertFalse(Files.exists(killed.resolve("micro/REPORT.md")), "the child finished before it could be killed");
+        assertEquals(StagedCli.run(args(killed)), 0);   // the same command resumes
+        for (String f : List.of("table1.csv", "table2-wikitext.csv", "table2-lambada.csv", "appendix-d.md")) {
+            assertEquals(Files.readString(killed.resolve("micro").resolve(f)),
+                    Files.readString(straight.resolve("micro").resolve(f)), f);
+        }
+    }
+
+    @Test
+    public void missingDataStopsBeforeAnyRun() throws IOException {
+        Path results = Files.createTempDirectory("results");
+        Path partial = Files.createTempDirectory("data");
+        Files.createDirectories(partial.resolve("train/demo"));
+        Files.copy(data.resolve("train/demo/part-000.jsonl.gz"), partial.resolve("train/demo/part-000.jsonl.gz"));
+        String[] a = args(results);
+        a[4] = partial.toString();
+        assertEquals(StagedCli.run(a), 1);
+        assertFalse(Files.exists(results.resolve("micro/runs")), "no run may start when data is missing");
+    }
+
+    @Test
+    public void presetIsPrintedForCopying() {
+        assertTrue(Preset.text("cpu").contains("practical.2x2xD"));
+    }
+}
