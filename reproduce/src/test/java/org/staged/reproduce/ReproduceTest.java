@@ -56,7 +56,9 @@ public class ReproduceTest {
                 "target.base.n_layer = 4", "target.base.context = 16", "target.base.steps = 40",
                 "target.base.checkpoints = 12, 24, 40", "seeds = 1", "original.steps_fraction = 0.5",
                 "schedule.constants = estimated", "manual.2xW = width", "practical.2xD = depth",
-                "practical.2x2xW = width; width", "eval.wikitext_chars = 400", "eval.lambada_passages = 2",
+                "practical.2x2xW = width; width", "ablation.stack-copy = stack-copy",
+                "ablation.width-lr-restart = width @restart", "ablations.steps_fraction = 0.2",
+                "eval.wikitext_chars = 400", "eval.lambada_passages = 2",
                 "eval.points = 2", ""));
         straight = Files.createTempDirectory("results");
         assertEquals(StagedCli.run(args(straight)), 0);
@@ -71,22 +73,31 @@ public class ReproduceTest {
     public void writesEveryTableFigureAndTheReport() throws IOException {
         Path root = straight.resolve("micro");
         for (String f : List.of("REPORT.md", "table1.md", "table1.csv", "table2.md", "table2-wikitext.csv",
-                "table2-lambada.csv", "table3.md", "table4.md", "appendix-d.md", "figure1-base.png", "figure2-base.png")) {
+                "table2-lambada.csv", "table3.md", "table4.md", "appendix-d.md", "figure1-base.png", "figure2-base.png", "figure3-base.png")) {
             assertTrue(Files.size(root.resolve(f)) > 0, f);
         }
         List<String> t1 = Files.readAllLines(root.resolve("table1.csv"));
         assertEquals(t1.size(), 1 + 3 * 3, "three runs at three checkpoints");
         String report = Files.readString(root.resolve("REPORT.md"));
         assertTrue(report.contains("2x2xW") && report.contains("Against the paper") && report.contains("0.8286"), report);
+        JsonNode restart = new ObjectMapper().readTree(root.resolve(
+                "runs/base/seed-1/ablation-width-lr-restart/stage-1/growth.json").toFile());
+        assertEquals(restart.get("continued_at_step").asLong(), 0L, "the LR-restart ablation starts its schedule over");
     }
 
     @Test
     public void growthsPreserveTheLoss() throws IOException {
         try (Stream<Path> s = Files.walk(straight)) {
             List<Path> growths = s.filter(p -> p.getFileName().toString().equals("growth.json")).toList();
-            assertEquals(growths.size(), 4, "2xW, 2xD and the two stages of 2x2xW");
+            assertEquals(growths.size(), 6, "2xW, 2xD, the two stages of 2x2xW, and two ablations");
             for (Path g : growths) {
                 JsonNode j = new ObjectMapper().readTree(g.toFile());
+                if (g.toString().contains("stack-copy")) {
+                    double b = j.get("loss_before").asDouble();
+                    assertTrue(Math.abs(j.get("loss_after").asDouble() - b) > 1e-5 * b,
+                            "stack-copy is not loss-preserving, beyond float32 rounding: " + j);
+                    continue;
+                }
                 double before = j.get("loss_before").asDouble();
                 double after = j.get("loss_after").asDouble();
                 assertEquals(after, before, 1e-5 * before, g + ": the grown model must keep the loss");

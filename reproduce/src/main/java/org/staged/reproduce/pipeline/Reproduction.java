@@ -22,6 +22,7 @@ import org.staged.api.TrainingState;
 import org.staged.api.growth.GrowthOperator;
 import org.staged.api.growth.GrowthOperators;
 import org.staged.api.growth.GrowthSpec;
+import org.staged.api.growth.ScheduleContinuation;
 import org.staged.eval.data.DataDir;
 import org.staged.eval.data.DataException;
 import org.staged.eval.data.TrainingText;
@@ -61,7 +62,7 @@ public final class Reproduction {
 
     /** What one target and seed produced. */
     public record Block(Preset.Target target, long seed, Curve baseline, List<ZeroShot.Point> baselineZeroShot,
-                       Map<String, Staged> runs, Map<String, Constants> constants) {
+                       Map<String, Staged> runs, Map<String, Staged> ablations, Map<String, Constants> constants) {
     }
 
     /**
@@ -178,6 +179,10 @@ public final class Reproduction {
         for (Preset.GrownRun run : preset.runs()) {
             runs.put(run.label(), staged(ctx, run, baseline, baselineFinal, constants));
         }
+        Map<String, Staged> ablations = new LinkedHashMap<>();
+        for (Preset.GrownRun run : preset.ablations()) {
+            ablations.put(run.label(), staged(ctx, run, baseline, baselineFinal, constants));
+        }
         // Table 2: zero-shot metrics at the baseline's checkpoints and along every run's last stage
         ZeroShot zs = zeroShot(dir);
         int n = preset.eval().points();
@@ -191,7 +196,7 @@ public final class Reproduction {
             evaluated.put(label, new Staged(s.run(), s.segments(), s.growths(), s.dir(),
                     zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok)));
         });
-        return new Block(target, seed, baseline, base, evaluated, constants);
+        return new Block(target, seed, baseline, base, evaluated, ablations, constants);
     }
 
     private ZeroShot zeroShot(DataDir dir) {
@@ -318,8 +323,19 @@ public final class Reproduction {
             Path snapshot = Trainer.snapshot(parentDir, p.preGrowth().step());
             double[] after = new double[1];
             String title = run.label() + " stage " + (k + 1) + "/" + stages.size() + " (" + spec + ")";
-            Curve grown = train(ctx, dir, title, shapes[k + 1], end - p.growthTarget(), stop,
-                    () -> grow(ctx, snapshot, spec, p, dir, after));
+            ScheduleContinuation how = run.restart() ? ScheduleContinuation.RESTART
+                    : registry.stage(spec).claims().schedule();
+            long start = switch (how) {
+                case GROWTH_TARGET -> p.growthTarget();
+                case RESTART -> 0;
+                case KEEP -> p.preGrowthSchedule();
+            };
+            long steps = end - start;
+            if (run.ablation()) {   // Figure 3 shows the first stretch after growing
+                steps = Math.min(steps, Math.max(preset.training().evalEvery(), Math.round(preset.ablationSteps() * end)));
+            }
+            Curve grown = train(ctx, dir, title, shapes[k + 1], steps, stop,
+                    () -> grow(ctx, snapshot, spec, p, run.restart(), dir, after));
             growths.add(new Growth(spec, p, p.preGrowth().valLoss(), growthRecord(dir, after[0])));
             parent = grown;
             parentDir = dir;
@@ -352,10 +368,12 @@ public final class Reproduction {
     }
 
     /** Grows a parent's snapshot and records the growth (points, loss before and after) beside the stage. */
-    private Start grow(Ctx ctx, Path snapshot, String spec, GrowthPoints.Point p, Path dir, double[] lossAfter) {
+    private Start grow(Ctx ctx, Path snapshot, String spec, GrowthPoints.Point p, boolean restart, Path dir,
+                       double[] lossAfter) {
         Checkpoint.Loaded l = Checkpoint.load(snapshot);
         GrowthOperator op = registry.stage(spec);
-        GrowthSpec gs = new GrowthSpec(ctx.schedule(), (double) p.growthTarget() / l.state().scheduleStep(), null);
+        GrowthSpec gs = new GrowthSpec(ctx.schedule(), (double) p.growthTarget() / l.state().scheduleStep(),
+                restart ? ScheduleContinuation.RESTART : null);
         TrainingState g = GrowthOperators.growChecked(op, l.state(), gs);
         Preset.Training tr = preset.training();
         Trainer probe = new Trainer(new TrainConfig(tr.batch(), 1, tr.evalEvery(), tr.evalBatches(), 0, ctx.seed()),
@@ -366,7 +384,8 @@ public final class Reproduction {
         gj.put("from", snapshot.toString());
         gj.put("pre_growth_run_step", p.preGrowth().step());
         gj.put("pre_growth_schedule_step", p.preGrowthSchedule());
-        gj.put("growth_target_step", g.scheduleStep());
+        gj.put("growth_target_step", p.growthTarget());
+        gj.put("continued_at_step", g.scheduleStep());
         gj.put("rho", p.rho());
         gj.put("how", p.how());
         gj.put("loss_before", p.preGrowth().valLoss());

@@ -22,9 +22,12 @@ import org.staged.api.ModelConfig;
  * @param constants   where the practical schedule's τ and ρ come from
  * @param runs        grown runs
  * @param eval        zero-shot evaluation budgets
+ * @param ablations   Figure 3's runs: prior-work operators, zero optimizer state, LR restart (§6.3)
+ * @param ablationSteps how long an ablation trains after growing, as a fraction of its target's steps
  */
 public record Preset(String name, String description, Data data, Training training, List<Target> targets,
-                     List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval) {
+                     List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval,
+                     List<GrownRun> ablations, double ablationSteps) {
 
     /** Built-in presets, in the order {@code --help} lists them. */
     public static final List<String> BUILT_IN = List.of("quick", "cpu", "cpu-full", "gpt2-base", "gpt2-large");
@@ -95,11 +98,13 @@ public record Preset(String name, String description, Data data, Training traini
      * @param name     e.g. {@code 2xW}, {@code 2x2xD}
      * @param schedule how growth points are chosen
      * @param stages   growth spec per growth, e.g. {@code [width]}, {@code [width,width]}, {@code [depth, depth]}
+     * @param ablation whether this is one of Figure 3's ablations (trained briefly, not in Tables 1–2)
+     * @param restart  whether the LR schedule restarts after growth instead of continuing at GROWTH-TARGET
      */
-    public record GrownRun(String name, Schedule schedule, List<String> stages) {
-        /** @return a folder-safe label, e.g. {@code 2xW-manual} */
+    public record GrownRun(String name, Schedule schedule, List<String> stages, boolean ablation, boolean restart) {
+        /** @return a folder-safe label, e.g. {@code 2xW-manual} or {@code ablation-stack-copy} */
         public String label() {
-            return name + "-" + schedule.name().toLowerCase(Locale.ROOT);
+            return ablation ? "ablation-" + name : name + "-" + schedule.name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -193,8 +198,14 @@ public record Preset(String name, String description, Data data, Training traini
         };
         Evaluation eval = new Evaluation(nonNegative(f, "eval.wikitext_chars"),
                 Math.toIntExact(nonNegative(f, "eval.lambada_passages")), Math.toIntExact(f.positiveLong("eval.points")));
+        List<GrownRun> ablations = new ArrayList<>();
+        for (String key : f.keysWithPrefix("ablation.")) {
+            ablations.add(run(f, key, Schedule.PRACTICAL));
+        }
+        double ablationSteps = ablations.isEmpty() ? 0 : f.fraction("ablations.steps_fraction");
         Preset preset = new Preset(f.string("name"), f.string("description"), data, training, targets,
-                f.longList("seeds"), f.fraction("original.steps_fraction"), constants, runs, eval);
+                f.longList("seeds"), f.fraction("original.steps_fraction"), constants, runs, eval, ablations,
+                ablationSteps);
         f.checkAllUsed();
         return preset;
     }
@@ -212,17 +223,27 @@ public record Preset(String name, String description, Data data, Training traini
         throw f.error(key, "a whole number >= 0", v);
     }
 
-    /** {@code manual.NAME = SPEC} or {@code practical.NAME = SPEC[; SPEC]}: one SPEC per growth. */
+    /**
+     * {@code manual.NAME = SPEC}, {@code practical.NAME = SPEC[; SPEC]} (one SPEC per growth), or
+     * {@code ablation.NAME = SPEC [@restart]}.
+     */
     private static GrownRun run(PresetFile f, String key, Schedule schedule) {
         String v = f.string(key);
+        boolean ablation = key.startsWith("ablation.");
+        boolean restart = ablation && v.endsWith("@restart");
+        String specs = restart ? v.substring(0, v.length() - "@restart".length()) : v;
         List<String> stages = new ArrayList<>();
-        for (String spec : v.split(";")) {
+        for (String spec : specs.split(";")) {
             String st = spec.replace(" ", "");
             if (!st.matches("[a-z0-9-]+(,[a-z0-9-]+)*")) {
-                throw f.error(key, "operator names joined by ',' (one growth) and ';' (stages), e.g. 'width; width'", v);
+                throw f.error(key, "operator names joined by ',' (one growth) and ';' (stages), e.g. 'width; width'"
+                        + (ablation ? ", optionally followed by @restart" : ""), v);
             }
             stages.add(st);
         }
-        return new GrownRun(key.substring(key.indexOf('.') + 1), schedule, stages);
+        if (ablation && stages.size() != 1) {
+            throw f.error(key, "one growth (an ablation has one stage)", v);
+        }
+        return new GrownRun(key.substring(key.indexOf('.') + 1), schedule, stages, ablation, restart);
     }
 }

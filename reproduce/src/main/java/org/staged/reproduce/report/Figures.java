@@ -80,6 +80,52 @@ public final class Figures {
         return true;
     }
 
+    /**
+     * Figure 3 (§6.3): prior-work operators, the optimizer state reset to zero, and the LR schedule restarted,
+     * each beside the paper's operator grown at the same point, against compute.
+     *
+     * @param b    a target's first seed
+     * @param file PNG to write
+     * @return whether the preset has ablations to draw
+     */
+    public static boolean figure3(Reproduction.Block b, Path file) {
+        String[][] panels = {
+            {"prior work (not loss-preserving)", "ablation-stack-copy", "2xD-practical", "ablation-ffn-share",
+                "2xW-practical"},
+            {"optimizer state reset to zero", "ablation-depth-zero-opt", "2xD-practical", "ablation-width-zero-opt",
+                "2xW-practical"},
+            {"LR restart vs. GROWTH-TARGET", "ablation-depth-lr-restart", "2xD-practical", "ablation-width-lr-restart",
+                "2xW-practical"}};
+        List<Chart> charts = new ArrayList<>();
+        for (String[] p : panels) {
+            Chart c = new Chart(p[0], "training FLOPs (all stages)", "validation loss (nats/token)", true)
+                    .line("target (baseline)", points(b.baseline(), false));
+            boolean any = false;
+            for (int i = 1; i < p.length; i++) {
+                Reproduction.Staged s = b.ablations().containsKey(p[i]) ? b.ablations().get(p[i]) : b.runs().get(p[i]);
+                if (s != null) {
+                    c.line(s.run().label(), grownPart(s));
+                    any |= s.run().ablation();
+                }
+            }
+            if (any) {
+                charts.add(c);
+            }
+        }
+        if (charts.isEmpty()) {
+            return false;
+        }
+        Chart.writePng(file, charts);
+        return true;
+    }
+
+    /** The last stage of a run against compute, from the loss right after its growth. */
+    private static List<double[]> grownPart(Reproduction.Staged s) {
+        Reproduction.Growth g = s.growths().get(s.growths().size() - 1);
+        return withStart(g.point().preGrowth().flops(), g.lossAfter(),
+                points(s.segments().get(s.segments().size() - 1), false));
+    }
+
     /** (x, loss) of a curve: x is FLOPs, or the step of the target's schedule. */
     static List<double[]> points(GrowthPoints.Curve c, boolean scheduleSteps) {
         List<double[]> out = new ArrayList<>();

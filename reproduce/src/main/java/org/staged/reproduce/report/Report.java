@@ -82,6 +82,7 @@ public final class Report {
                         + "\n\n![](").append(f2).append(")\n\n");
             }
         }
+        r.append(ablations(blocks, root));
         r.append("## Tables 3 and 4: the optimal schedule (Appendix C)\n\n");
         r.append("Solved exactly with the Kaplan et al. (2020) constants, independent of this preset's scale.\n\n");
         r.append(t3).append('\n').append(table3Comparison(sols)).append("\nTable 4 (M = 5, L_target = 3):\n\n")
@@ -199,6 +200,42 @@ public final class Report {
             }
         }
         return s.append('\n').toString();
+    }
+
+    /** Figure 3 and its numbers: loss right after growing, and how far each run got in the same compute. */
+    private static String ablations(List<Reproduction.Block> blocks, Path root) {
+        if (blocks.stream().allMatch(b -> b.ablations().isEmpty())) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("## Figure 3: prior work and ablations (§6.3)\n\n");
+        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+            Reproduction.Block b = seeds.get(0);
+            String f3 = "figure3-" + b.target().name() + ".png";
+            if (Figures.figure3(b, root.resolve(f3))) {
+                s.append("![](").append(f3).append(")\n\n");
+            }
+        }
+        s.append("| target | seed | run | loss before growth | loss after | change | loss at the end | steps after "
+                + "growth | LR continued at |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Reproduction.Block b : blocks) {
+            List<Reproduction.Staged> rows = new ArrayList<>(b.ablations().values());
+            for (String l : List.of("2xW-practical", "2xD-practical")) {
+                if (b.runs().containsKey(l)) {
+                    rows.add(b.runs().get(l));
+                }
+            }
+            for (Reproduction.Staged st : rows) {
+                Reproduction.Growth g = st.growths().get(0);
+                var last = st.segments().get(st.segments().size() - 1);
+                s.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f | %.4f | %+.2f%% | %.4f | %d | %d |%n",
+                        b.target().name(), b.seed(), st.run().label(), g.lossBefore(), g.lossAfter(),
+                        100 * (g.lossAfter() - g.lossBefore()) / g.lossBefore(), last.last().valLoss(),
+                        last.last().step(), last.scheduleStart()));
+            }
+        }
+        return s.append("\nThe paper: stack-copy and ffn-share raise the loss at growth (not loss-preserving); "
+                + "zero optimizer state keeps the loss but trains unstably; restarting the LR schedule does not follow "
+                + "the target's curve. Compare the change at growth and the loss reached above.\n\n").toString();
     }
 
     private static String table3Comparison(List<ScheduleSolution> sols) {
