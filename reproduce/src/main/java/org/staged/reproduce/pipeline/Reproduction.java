@@ -196,6 +196,7 @@ public final class Reproduction {
             evaluated.put(label, new Staged(s.run(), s.segments(), s.growths(), s.dir(),
                     zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok)));
         });
+        pruneSnapshots(seedDir, target.checkpoints());
         return new Block(target, seed, baseline, base, evaluated, ablations, constants);
     }
 
@@ -264,7 +265,7 @@ public final class Reproduction {
                 .keepSnapshots().stopWhen(stop);
         Path startFile = dir.resolve("start.json");
         long scheduleStart;
-        eta.starting(title, ctx, cfg, steps);
+        eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
         if (Trainer.canResume(dir) && Files.exists(startFile)) {
             scheduleStart = readJson(startFile).get("schedule_start").asLong();
             trainer.resume();
@@ -342,6 +343,31 @@ public final class Reproduction {
         }
         segments.add(parent);
         return new Staged(run, segments, growths, parentDir, List.of());
+    }
+
+    /**
+     * Once a target and seed are finished, only the snapshots that stages grew from and the baseline's Table
+     * checkpoints are kept (provenance); the rest were there to choose growth points and are evaluated already.
+     */
+    private static void pruneSnapshots(Path seedDir, List<Long> checkpoints) {
+        try (java.util.stream.Stream<Path> files = Files.walk(seedDir)) {
+            java.util.Set<Path> keep = new java.util.HashSet<>();
+            checkpoints.forEach(c -> keep.add(Trainer.snapshot(seedDir.resolve("baseline"), c).toAbsolutePath()));
+            List<Path> all = files.toList();
+            for (Path f : all) {
+                if (f.getFileName().toString().equals(GROWTH)) {
+                    keep.add(Path.of(readJson(f).get("from").asText()).toAbsolutePath());
+                }
+            }
+            for (Path f : all) {
+                String n = f.getFileName().toString();
+                if (n.startsWith("snapshot-") && n.endsWith(".safetensors") && !keep.contains(f.toAbsolutePath())) {
+                    Files.delete(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new DataException(seedDir + ": cannot prune snapshots: " + e.getMessage(), e);
+        }
     }
 
     /** A stage grown earlier must have grown where the schedule chooses now, or its results belong to another choice. */
@@ -426,87 +452,6 @@ public final class Reproduction {
             AtomicFiles.writeString(f, JSON.writeValueAsString(n));
         } catch (IOException e) {
             throw new DataException(f + ": cannot write: " + e.getMessage(), e);
-        }
-    }
-
-    /** Reports runs as they start and finish, with the elapsed time and an estimate for the whole preset. */
-    static final class Progress {
-        private final PrintStream out;
-        private final long startNanos = System.nanoTime();
-        private final double plannedWork;
-        private double doneWork;
-        private double measuredWork;
-        private double measuredSeconds;
-        private long runStartNanos;
-        private double runWork;
-        private int index;
-
-        Progress(Preset preset, GrowthOperators registry, PrintStream out) {
-            this.out = out;
-            this.plannedWork = planned(preset, registry);
-        }
-
-        /** Work units of the whole preset, an upper bound: every grown stage to its schedule's end. */
-        private static double planned(Preset p, GrowthOperators registry) {
-            double w = 0;
-            for (Preset.Target t : p.targets()) {
-                ModelConfig c = t.config();
-                double perSeed = work(c, t.steps());
-                java.util.Set<String> originals = new java.util.HashSet<>();
-                for (Preset.GrownRun r : p.runs()) {
-                    ModelConfig g = c;
-                    for (int k = r.stages().size() - 1; k >= 0; k--) {
-                        ModelConfig o = Shapes.original(registry, r.stages().get(k), g);
-                        perSeed += work(g, (long) (t.steps() * 0.8));
-                        g = o;
-                    }
-                    if (originals.add(shape(g))) {
-                        perSeed += work(g, Math.round(p.original() * t.steps()));
-                    }
-                }
-                w += perSeed * p.seeds().size();
-            }
-            return w;
-        }
-
-        private static double work(ModelConfig c, long steps) {
-            return (double) steps * c.trainingFlopsPerToken(c.contextLength());
-        }
-
-        void starting(String title, Ctx ctx, ModelConfig cfg, long steps) {
-            index++;
-            runStartNanos = System.nanoTime();
-            runWork = work(cfg, 1);
-            double elapsed = (System.nanoTime() - startNanos) / 1e9;
-            String left = measuredSeconds > 0 ? String.format(Locale.ROOT, ", preset ETA ≤ %s",
-                    duration(Math.max(0, plannedWork - doneWork) * measuredSeconds / measuredWork)) : "";
-            out.printf(Locale.ROOT, "[%d] %s seed %d: %s — %s, %.2fM params, up to %d steps (elapsed %s%s)%n", index,
-                    ctx.target().name(), ctx.seed(), title, shape(cfg), cfg.totalParams() / 1e6, steps,
-                    duration(elapsed), left);
-        }
-
-        void finished(String title, long planned, long ran) {
-            double secs = (System.nanoTime() - runStartNanos) / 1e9;
-            measuredWork += runWork * ran;
-            measuredSeconds += secs;
-            doneWork += runWork * ran;
-        }
-
-        void skipped(String title) {
-            // finished in an earlier invocation: no time to measure, nothing to report
-        }
-
-        void evaluating(String what) {
-            out.printf(Locale.ROOT, "zero-shot evaluation of %s (elapsed %s)%n", what,
-                    duration((System.nanoTime() - startNanos) / 1e9));
-        }
-
-        void finish() {
-            out.printf(Locale.ROOT, "all runs finished in %s%n", duration((System.nanoTime() - startNanos) / 1e9));
-        }
-
-        private static String duration(double s) {
-            return s < 90 ? String.format(Locale.ROOT, "%.0f s", s) : String.format(Locale.ROOT, "%.1f min", s / 60);
         }
     }
 }

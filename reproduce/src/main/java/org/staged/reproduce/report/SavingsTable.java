@@ -140,6 +140,15 @@ public final class SavingsTable {
                         .append(" | ");
             }
             sb.append('\n');
+            if (metric == VALIDATION_LOSS) {   // where each checkpoint sits on the curve (paper: −0.1, −0.05, −0.04)
+                sb.append("| baseline slope d log L / d log C | ");
+                for (long c : t.checkpoints()) {
+                    double[] v = seeds.stream().mapToDouble(b -> slopeAt(b, c)).toArray();
+                    sb.append(String.format(Locale.ROOT, "%.3f", java.util.Arrays.stream(v).average().orElseThrow()))
+                            .append(" | ");
+                }
+                sb.append('\n');
+            }
             String group = null;
             for (String label : seeds.get(0).runs().keySet()) {
                 Preset.GrownRun run = seeds.get(0).runs().get(label).run();
@@ -194,6 +203,17 @@ public final class SavingsTable {
     /** @return the paper's row group, e.g. {@code 1 stage practical} */
     public static String group(Preset.GrownRun run) {
         return run.stages().size() + " stage " + run.schedule().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The baseline's log-log slope over the doubling of steps that ends at {@code step}. */
+    static double slopeAt(Reproduction.Block b, long step) {
+        org.staged.schedule.SlopeMonitor m = new org.staged.schedule.SlopeMonitor(Math.log(2), 2);
+        for (TrainLog.Row r : b.baseline().rows()) {
+            if (r.step() <= step) {
+                m.add(r.flops(), r.valLoss());
+            }
+        }
+        return m.slope().orElse(Double.NaN);
     }
 
     static TrainLog.Row row(Reproduction.Block b, long step) {

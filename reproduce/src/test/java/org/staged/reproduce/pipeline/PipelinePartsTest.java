@@ -1,0 +1,75 @@
+package org.staged.reproduce.pipeline;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNull;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.staged.api.ModelConfig;
+import org.staged.api.growth.GrowthOperators;
+import org.staged.models.train.TrainLog;
+import org.testng.annotations.Test;
+
+public class PipelinePartsTest {
+    private static final ModelConfig TARGET = ModelConfig.preset("tiny");   // 4 layers × 128, 4 heads
+    private static final GrowthOperators OPS = GrowthOperators.discover();
+
+    @Test
+    public void originalsAreTheShapesTheOperatorsGrowFrom() {
+        ModelConfig w = Shapes.original(OPS, "width", TARGET);
+        assertEquals(List.of(w.dModel(), w.nHead(), w.nLayer(), w.dFf()), List.of(64, 2, 4, 256));
+        ModelConfig d = Shapes.original(OPS, "depth", TARGET);
+        assertEquals(List.of(d.dModel(), d.nLayer()), List.of(128, 2));
+        ModelConfig ww = Shapes.original(OPS, "width,width", TARGET);
+        assertEquals(ww.dModel(), 32);
+        ModelConfig dw = Shapes.original(OPS, "depth,width", TARGET);
+        assertEquals(List.of(dw.dModel(), dw.nLayer()), List.of(64, 2));
+        ModelConfig ffn = Shapes.original(OPS, "ffn-share", TARGET);
+        assertEquals(List.of(ffn.dModel(), ffn.dFf()), List.of(128, 256), "Gu et al. widen the MLP alone");
+        assertEquals(Shapes.original(OPS, "stack-copy", TARGET).nLayer(), 2);
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
+                () -> Shapes.original(OPS, "depth", TARGET.withLayers(3)));
+        assertTrue(e.getMessage().contains("depth"), e.getMessage());
+        assertEquals(Reproduction.kind(dw, TARGET), "depth,width");
+        assertEquals(Reproduction.kind(ffn, TARGET), "width");
+        assertEquals(Reproduction.kind(d, TARGET), "depth");
+    }
+
+    /** L(S) = 2 + 10·S^−0.5 logged every 10 steps: d ln L / d ln S = −0.5·(L − 2)/L. */
+    private static GrowthPoints.Curve powerLaw(long start, int rows) {
+        List<TrainLog.Row> out = new ArrayList<>();
+        for (int i = 1; i <= rows; i++) {
+            long s = start + 10L * i;
+            double l = 2 + 10 * Math.pow(s, -0.5);
+            out.add(new TrainLog.Row(10L * i, 0, 1e9 * i, l, l, 1e-3));
+        }
+        return new GrowthPoints.Curve(out, start);
+    }
+
+    @Test
+    public void practicalScheduleGrowsWhereTheSlopeReachesTauAndContinuesAtRhoTimesS() {
+        GrowthPoints.Curve c = powerLaw(0, 200);
+        double tau = -0.1;
+        GrowthPoints.Point p = GrowthPoints.practical(c, new GrowthPoints.Constants(tau, 0.55, -0.05, "test"), 20,
+                10_000);
+        // the exact slope reaches −0.1 where 10·S^−0.5 = 0.5 (L − 2 = L/5 ⇒ L = 2.5): S = 400; the windowed
+        // least-squares slope over the last doubling lags a little behind
+        assertTrue(p.preGrowthSchedule() >= 400 && p.preGrowthSchedule() <= 600, "PRE-GROWTH at " + p.preGrowthSchedule());
+        assertEquals(p.growthTarget(), Math.round(0.55 * p.preGrowthSchedule()));
+        assertNull(GrowthPoints.firstReaching(c, -0.001, 20), "never that flat within the log");
+        GrowthPoints.Point late = GrowthPoints.practical(c, new GrowthPoints.Constants(-0.001, 0.5, -0.05, "test"),
+                20, 10_000);
+        assertEquals(late.preGrowth(), c.last(), "without a crossing the parent grows at the end of its budget");
+    }
+
+    @Test
+    public void slopesOfAGrownStageUseItsPositionOnTheTargetSchedule() {
+        // the same curve, logged by a stage that started at step 300 of the schedule
+        GrowthPoints.Curve grown = powerLaw(300, 100);
+        TrainLog.Row r = GrowthPoints.firstReaching(grown, -0.1, 20);
+        assertTrue(r != null && grown.scheduleStep(r) >= 400 && grown.scheduleStep(r) <= 600,
+                "reached at schedule step " + (r == null ? null : grown.scheduleStep(r)));
+    }
+}
