@@ -65,11 +65,13 @@ final class Progress {
                 duration(elapsed), left);
     }
 
-    void finished(String title, long planned, long ran) {
+    void finished(long stepsNow, long tokensPerStep) {
         double secs = (System.nanoTime() - runStartNanos) / 1e9;
-        measuredWork += runWork * ran;
+        measuredWork += runWork * stepsNow;
         measuredSeconds += secs;
-        doneWork += runWork * ran;
+        doneWork += runWork * stepsNow;
+        out.printf(Locale.ROOT, "    %d steps in %s, %.0f tokens/s%n", stepsNow, duration(secs),
+                stepsNow * tokensPerStep / Math.max(secs, 1e-9));
     }
 
     void skipped(String title) {

@@ -266,6 +266,8 @@ public final class Reproduction {
         Path startFile = dir.resolve("start.json");
         long scheduleStart;
         eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
+        long before = Files.exists(dir.resolve(Trainer.LOG)) ? TrainLog.read(dir.resolve(Trainer.LOG)).stream()
+                .mapToLong(TrainLog.Row::step).max().orElse(0) : 0;   // steps done by an interrupted invocation
         if (Trainer.canResume(dir) && Files.exists(startFile)) {
             scheduleStart = readJson(startFile).get("schedule_start").asLong();
             trainer.resume();
@@ -283,7 +285,7 @@ public final class Reproduction {
         d.put("steps", rows.get(rows.size() - 1).step());
         d.put("final_val_loss", rows.get(rows.size() - 1).valLoss());
         writeJson(done, d);
-        eta.finished(title, steps, rows.get(rows.size() - 1).step());
+        eta.finished(rows.get(rows.size() - 1).step() - before, (long) preset.training().batch() * cfg.contextLength());
         return new Curve(rows, scheduleStart);
     }
 
@@ -346,8 +348,8 @@ public final class Reproduction {
     }
 
     /**
-     * Once a target and seed are finished, only the snapshots that stages grew from and the baseline's Table
-     * checkpoints are kept (provenance); the rest were there to choose growth points and are evaluated already.
+     * Once a target and seed are finished, only the snapshots that stages grew from, the baseline's Table
+     * checkpoints and the zero-shot points are kept; the rest were there to choose growth points.
      */
     private static void pruneSnapshots(Path seedDir, List<Long> checkpoints) {
         try (java.util.stream.Stream<Path> files = Files.walk(seedDir)) {
@@ -357,6 +359,9 @@ public final class Reproduction {
             for (Path f : all) {
                 if (f.getFileName().toString().equals(GROWTH)) {
                     keep.add(Path.of(readJson(f).get("from").asText()).toAbsolutePath());
+                }
+                if (f.getFileName().toString().equals(ZeroShot.FILE)) {   // so the evaluations can be redone
+                    ZeroShot.steps(f).forEach(st -> keep.add(Trainer.snapshot(f.getParent(), st).toAbsolutePath()));
                 }
             }
             for (Path f : all) {

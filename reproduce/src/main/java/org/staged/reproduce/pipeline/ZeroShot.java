@@ -28,7 +28,8 @@ import org.staged.reproduce.preset.Preset;
  */
 public final class ZeroShot {
     static final String FILE = "zeroshot.csv";
-    private static final String HEADER = "step,flops,wikitext_word_ppl,wikitext_token_ppl,lambada_accuracy";
+    private static final String HEADER = "step,flops,wikitext_word_ppl,wikitext_token_ppl,lambada_accuracy,"
+            + "lambada_target_ppl";
     private static final int BATCH = 8;
 
     /**
@@ -39,8 +40,10 @@ public final class ZeroShot {
      * @param wikitextWordPpl  WikiText-103 perplexity per word (the share scored)
      * @param wikitextTokenPpl WikiText-103 perplexity per token
      * @param lambadaAccuracy  LAMBADA accuracy (every token of the last word right)
+     * @param lambadaTargetPpl perplexity of LAMBADA's last words (a signal even where no passage is right)
      */
-    public record Point(long step, double flops, double wikitextWordPpl, double wikitextTokenPpl, double lambadaAccuracy) {
+    public record Point(long step, double flops, double wikitextWordPpl, double wikitextTokenPpl, double lambadaAccuracy,
+                        double lambadaTargetPpl) {
     }
 
     private final String wikitext;
@@ -95,7 +98,8 @@ public final class ZeroShot {
             int stride = Math.max(1, gpt.config().contextLength() / 2);
             SlidingWindow.Result w = SlidingWindow.evaluate(wikiTokens, scorer, stride, BATCH, false);
             Lambada.Result l = Lambada.evaluate(lambada, 0, tok, scorer, BATCH, false);
-            done.put(step, new Point(step, row.flops(), w.perplexityPer(wikitextWords), w.perplexity(), l.accuracy()));
+            done.put(step, new Point(step, row.flops(), w.perplexityPer(wikitextWords), w.perplexity(), l.accuracy(),
+                    l.targetPerplexity()));
             write(runDir.resolve(FILE), done);
         }
         List<Point> out = new ArrayList<>();
@@ -113,6 +117,11 @@ public final class ZeroShot {
         return new ArrayList<>(s);
     }
 
+    /** @return the steps a run's {@code zeroshot.csv} holds */
+    static java.util.Set<Long> steps(Path f) {
+        return read(f).keySet();
+    }
+
     private static TreeMap<Long, Point> read(Path f) {
         TreeMap<Long, Point> m = new TreeMap<>();
         if (!Files.exists(f)) {
@@ -120,13 +129,17 @@ public final class ZeroShot {
         }
         try {
             List<String> lines = Files.readAllLines(f);
+            if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+                return m;   // written with other columns: evaluate again
+            }
             for (int i = 1; i < lines.size(); i++) {
                 String[] p = lines.get(i).split(",");
-                if (p.length != 5) {
-                    throw new DataException(f + ":" + (i + 1) + ": expected 5 fields, found '" + lines.get(i) + "'");
+                if (p.length != 6) {
+                    throw new DataException(f + ":" + (i + 1) + ": expected 6 fields, found '" + lines.get(i) + "'");
                 }
                 m.put(Long.parseLong(p[0]), new Point(Long.parseLong(p[0]), Double.parseDouble(p[1]),
-                        Double.parseDouble(p[2]), Double.parseDouble(p[3]), Double.parseDouble(p[4])));
+                        Double.parseDouble(p[2]), Double.parseDouble(p[3]), Double.parseDouble(p[4]),
+                        Double.parseDouble(p[5])));
             }
         } catch (IOException e) {
             throw new DataException(f + ": cannot read: " + e.getMessage(), e);
@@ -136,8 +149,8 @@ public final class ZeroShot {
 
     private static void write(Path f, TreeMap<Long, Point> points) {
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
-        points.values().forEach(p -> sb.append(String.format(Locale.ROOT, "%d,%.6e,%.6f,%.6f,%.6f%n", p.step(),
-                p.flops(), p.wikitextWordPpl(), p.wikitextTokenPpl(), p.lambadaAccuracy())));
+        points.values().forEach(p -> sb.append(String.format(Locale.ROOT, "%d,%.6e,%.6f,%.6f,%.6f,%.6f%n", p.step(),
+                p.flops(), p.wikitextWordPpl(), p.wikitextTokenPpl(), p.lambadaAccuracy(), p.lambadaTargetPpl())));
         AtomicFiles.writeString(f, sb.toString());
     }
 }

@@ -72,6 +72,10 @@ public final class SavingsTable {
     public static final Metric LAMBADA_ACCURACY = zeroShot("LAMBADA accuracy", Savings.Direction.HIGHER_IS_BETTER,
             ZeroShot.Point::lambadaAccuracy);
 
+    /** Perplexity of LAMBADA's last words, which moves long before any passage is fully right. */
+    public static final Metric LAMBADA_TARGET_PPL = zeroShot("LAMBADA last-word perplexity",
+            Savings.Direction.LOWER_IS_BETTER, ZeroShot.Point::lambadaTargetPpl);
+
     private static Metric zeroShot(String name, Savings.Direction direction, ToDoubleFunction<ZeroShot.Point> value) {
         return new Metric() {
             @Override
@@ -104,7 +108,7 @@ public final class SavingsTable {
             double[] reached = perSeed.stream().filter(OptionalDouble::isPresent).mapToDouble(OptionalDouble::getAsDouble)
                     .toArray();
             if (reached.length == 0) {
-                return "not reached";
+                return "not reached";   // or no signal: see the table's note
             }
             String v;
             if (reached.length == 1) {
@@ -179,8 +183,7 @@ public final class SavingsTable {
             for (Reproduction.Staged s : b.runs().values()) {
                 for (long c : b.target().checkpoints()) {
                     TrainLog.Row r = row(b, c);
-                    OptionalDouble v = Savings.percentSaved(r.flops(), metric.baseline(b, r), metric.staged(b, s),
-                            metric.direction());
+                    OptionalDouble v = saved(b, s, c, metric);
                     sb.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%d,%.6f,%s%n", b.target().name(), b.seed(),
                             group(s.run()), s.run().name(), c, metric.baseline(b, r),
                             v.isPresent() ? String.format(Locale.ROOT, "%.3f", v.getAsDouble()) : ""));
@@ -193,11 +196,22 @@ public final class SavingsTable {
     private static Cell cell(List<Reproduction.Block> seeds, String label, long checkpoint, Metric metric) {
         List<OptionalDouble> vals = new ArrayList<>();
         for (Reproduction.Block b : seeds) {
-            TrainLog.Row r = row(b, checkpoint);
-            vals.add(Savings.percentSaved(r.flops(), metric.baseline(b, r), metric.staged(b, b.runs().get(label)),
-                    metric.direction()));
+            vals.add(saved(b, b.runs().get(label), checkpoint, metric));
         }
         return new Cell(vals);
+    }
+
+    /**
+     * Percent saved by one run at one checkpoint; empty when not reached, and also when the baseline has no
+     * signal to reach (an accuracy of 0, which any run "reaches" at its first point).
+     */
+    public static OptionalDouble saved(Reproduction.Block b, Reproduction.Staged s, long checkpoint, Metric metric) {
+        TrainLog.Row r = row(b, checkpoint);
+        double base = metric.baseline(b, r);
+        if (metric.direction() == Savings.Direction.HIGHER_IS_BETTER && base <= 0) {
+            return OptionalDouble.empty();
+        }
+        return Savings.percentSaved(r.flops(), base, metric.staged(b, s), metric.direction());
     }
 
     /** @return the paper's row group, e.g. {@code 1 stage practical} */
