@@ -29,19 +29,7 @@ public class ReproduceTest {
 
     @BeforeClass
     public void setUp() throws IOException {
-        data = Files.createTempDirectory("data");
-        Path src = Files.createDirectories(data.resolve("train/demo"));
-        SplittableRandom rng = new SplittableRandom(3);
-        String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "its", "log"};
-        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(src.resolve("part-000.jsonl.gz")))) {
-            for (int d = 0; d < 100; d++) {
-                StringBuilder s = new StringBuilder();
-                for (int w = 0; w < 150; w++) {
-                    s.append(words[rng.nextInt(words.length)]).append(w % 12 == 11 ? ".\\n" : " ");
-                }
-                o.write(("{\"text\": \"" + s + "\"}\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
+        data = GeneratedData.trainingText(3, 100, 150);
         Files.createDirectories(data.resolve("wikitext"));
         Files.writeString(data.resolve("wikitext/wiki.test.raw"), " = Title = \n the cat sat on the mat .\n".repeat(30));
         Files.createDirectories(data.resolve("lambada"));

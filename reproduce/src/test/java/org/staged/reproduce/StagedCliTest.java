@@ -26,19 +26,7 @@ public class StagedCliTest {
 
     @BeforeClass
     public void makeData() throws IOException {
-        data = Files.createTempDirectory("data");
-        Path src = Files.createDirectories(data.resolve("train/demo"));
-        SplittableRandom rng = new SplittableRandom(1);
-        String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "its", "log"};
-        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(src.resolve("part-000.jsonl.gz")))) {
-            for (int d = 0; d < 200; d++) {
-                StringBuilder s = new StringBuilder();
-                for (int w = 0; w < 120; w++) {
-                    s.append(words[rng.nextInt(words.length)]).append(w % 12 == 11 ? ".\\n" : " ");
-                }
-                o.write(("{\"text\": \"" + s + "\"}\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
+        data = GeneratedData.trainingText(1, 200, 120);
     }
 
     private List<String> trainArgs(Path out, int steps) {
