@@ -47,8 +47,6 @@ import org.staged.schedule.PracticalConstants;
  * estimated constants) is a deterministic function of finished runs, so a rerun reproduces an uninterrupted one.
  */
 public final class Reproduction {
-    private static final String DONE = "done.json";
-    private static final String GROWTH = "growth.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Preset preset;
@@ -196,7 +194,7 @@ public final class Reproduction {
             evaluated.put(label, new Staged(s.run(), s.segments(), s.growths(), s.dir(),
                     zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok)));
         });
-        pruneSnapshots(seedDir, target.checkpoints());
+        RunFiles.pruneSnapshots(seedDir, target.checkpoints());
         return new Block(target, seed, baseline, base, evaluated, ablations, constants);
     }
 
@@ -253,9 +251,9 @@ public final class Reproduction {
 
     private Curve train(Ctx ctx, Path dir, String title, ModelConfig cfg, long steps, Predicate<TrainLog.Row> stop,
                         java.util.function.Supplier<Start> start) {
-        Path done = dir.resolve(DONE);
+        Path done = dir.resolve(RunFiles.DONE);
         if (Files.exists(done)) {
-            JsonNode d = readJson(done);
+            JsonNode d = RunFiles.readJson(done);
             eta.skipped(title);
             return new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), d.get("schedule_start").asLong());
         }
@@ -263,20 +261,20 @@ public final class Reproduction {
         Trainer trainer = new Trainer(new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(),
                 ctx.seed()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, progress)
                 .keepSnapshots().stopWhen(stop);
-        Path startFile = dir.resolve("start.json");
+        Path startFile = dir.resolve(RunFiles.START);
         long scheduleStart;
         eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
         long before = Files.exists(dir.resolve(Trainer.LOG)) ? TrainLog.read(dir.resolve(Trainer.LOG)).stream()
                 .mapToLong(TrainLog.Row::step).max().orElse(0) : 0;   // steps done by an interrupted invocation
         if (Trainer.canResume(dir) && Files.exists(startFile)) {
-            scheduleStart = readJson(startFile).get("schedule_start").asLong();
+            scheduleStart = RunFiles.readJson(startFile).get("schedule_start").asLong();
             trainer.resume();
         } else {
             Start s = start.get();
             scheduleStart = s.state().scheduleStep();
             ObjectNode st = JSON.createObjectNode();
             st.put("schedule_start", scheduleStart);
-            writeJson(startFile, st);
+            RunFiles.writeJson(startFile, st);
             trainer.run(s.state(), s.tokens(), s.flops(), s.epoch(), s.cursor());
         }
         List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
@@ -284,7 +282,7 @@ public final class Reproduction {
         d.put("schedule_start", scheduleStart);
         d.put("steps", rows.get(rows.size() - 1).step());
         d.put("final_val_loss", rows.get(rows.size() - 1).valLoss());
-        writeJson(done, d);
+        RunFiles.writeJson(done, d);
         eta.finished(rows.get(rows.size() - 1).step() - before, (long) preset.training().batch() * cfg.contextLength());
         return new Curve(rows, scheduleStart);
     }
@@ -318,11 +316,11 @@ public final class Reproduction {
                 stop = r -> r.valLoss() <= baselineFinal;   // every comparison of Tables 1-2 can be made
             } else if (run.schedule() == Preset.Schedule.PRACTICAL) {
                 Constants next = constants.get(kind(shapes[k + 1], shapes[k + 2]));
-                stop = r -> reachesNow(dir, r, next.tauGrowth(), warmup);
+                stop = r -> RunFiles.reachesNow(dir, r, next.tauGrowth(), warmup);
             } else {
                 stop = r -> false;
             }
-            checkRecordedGrowth(dir, p);
+            RunFiles.checkRecordedGrowth(dir, p);
             Path snapshot = Trainer.snapshot(parentDir, p.preGrowth().step());
             double[] after = new double[1];
             String title = run.label() + " stage " + (k + 1) + "/" + stages.size() + " (" + spec + ")";
@@ -339,63 +337,12 @@ public final class Reproduction {
             }
             Curve grown = train(ctx, dir, title, shapes[k + 1], steps, stop,
                     () -> grow(ctx, snapshot, spec, p, run.restart(), dir, after));
-            growths.add(new Growth(spec, p, p.preGrowth().valLoss(), growthRecord(dir, after[0])));
+            growths.add(new Growth(spec, p, p.preGrowth().valLoss(), RunFiles.lossAfterGrowth(dir, after[0])));
             parent = grown;
             parentDir = dir;
         }
         segments.add(parent);
         return new Staged(run, segments, growths, parentDir, List.of());
-    }
-
-    /**
-     * Once a target and seed are finished, only the snapshots that stages grew from, the baseline's Table
-     * checkpoints and the zero-shot points are kept; the rest were there to choose growth points.
-     */
-    private static void pruneSnapshots(Path seedDir, List<Long> checkpoints) {
-        try (java.util.stream.Stream<Path> files = Files.walk(seedDir)) {
-            java.util.Set<Path> keep = new java.util.HashSet<>();
-            checkpoints.forEach(c -> keep.add(Trainer.snapshot(seedDir.resolve("baseline"), c).toAbsolutePath()));
-            List<Path> all = files.toList();
-            for (Path f : all) {
-                if (f.getFileName().toString().equals(GROWTH)) {
-                    keep.add(Path.of(readJson(f).get("from").asText()).toAbsolutePath());
-                }
-                if (f.getFileName().toString().equals(ZeroShot.FILE)) {   // so the evaluations can be redone
-                    ZeroShot.steps(f).forEach(st -> keep.add(Trainer.snapshot(f.getParent(), st).toAbsolutePath()));
-                }
-            }
-            for (Path f : all) {
-                String n = f.getFileName().toString();
-                if (n.startsWith("snapshot-") && n.endsWith(".safetensors") && !keep.contains(f.toAbsolutePath())) {
-                    Files.delete(f);
-                }
-            }
-        } catch (IOException e) {
-            throw new DataException(seedDir + ": cannot prune snapshots: " + e.getMessage(), e);
-        }
-    }
-
-    /** A stage grown earlier must have grown where the schedule chooses now, or its results belong to another choice. */
-    private static void checkRecordedGrowth(Path dir, GrowthPoints.Point p) {
-        Path f = dir.resolve(GROWTH);
-        if (!Files.exists(f)) {
-            return;
-        }
-        JsonNode g = readJson(f);
-        if (g.get("pre_growth_run_step").asLong() != p.preGrowth().step()
-                || g.get("growth_target_step").asLong() != p.growthTarget()) {
-            throw new IllegalStateException(dir + " grew at step " + g.get("pre_growth_run_step").asLong() + " onto "
-                    + g.get("growth_target_step").asLong() + ", but the schedule now chooses " + p.preGrowth().step()
-                    + " onto " + p.growthTarget() + "; remove " + dir + " to recompute it");
-        }
-    }
-
-    /** True when the row just logged in {@code dir} is the first whose slope reaches τ (stateless, so resumable). */
-    private static boolean reachesNow(Path dir, TrainLog.Row row, double tau, long warmup) {
-        long start = readJson(dir.resolve("start.json")).get("schedule_start").asLong();
-        TrainLog.Row first = GrowthPoints.firstReaching(new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), start), tau,
-                warmup);
-        return first != null && first.step() == row.step();
     }
 
     /** Grows a parent's snapshot and records the growth (points, loss before and after) beside the stage. */
@@ -410,26 +357,10 @@ public final class Reproduction {
         Trainer probe = new Trainer(new TrainConfig(tr.batch(), 1, tr.evalEvery(), tr.evalBatches(), 0, ctx.seed()),
                 AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, false);
         lossAfter[0] = probe.validationLoss(g);
-        ObjectNode gj = JSON.createObjectNode();
-        gj.put("operator", spec);
-        gj.put("from", snapshot.toString());
-        gj.put("pre_growth_run_step", p.preGrowth().step());
-        gj.put("pre_growth_schedule_step", p.preGrowthSchedule());
-        gj.put("growth_target_step", p.growthTarget());
-        gj.put("continued_at_step", g.scheduleStep());
-        gj.put("rho", p.rho());
-        gj.put("how", p.how());
-        gj.put("loss_before", p.preGrowth().valLoss());
-        gj.put("loss_after", lossAfter[0]);
-        writeJson(dir.resolve(GROWTH), gj);
+        RunFiles.writeGrowth(dir, spec, snapshot, p, g.scheduleStep(), lossAfter[0]);
         JsonNode x = l.extra();
         return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), x.get("epoch").asLong(),
                 x.get("cursor").asInt());
-    }
-
-    private static double growthRecord(Path dir, double justMeasured) {
-        Path f = dir.resolve(GROWTH);
-        return Files.exists(f) ? readJson(f).get("loss_after").asDouble() : justMeasured;
     }
 
     /** width, depth or depth,width: which dimensions a growth changes (its practical constants' key). */
@@ -444,19 +375,5 @@ public final class Reproduction {
         return "d" + c.dModel() + "-h" + c.nHead() + "-L" + c.nLayer() + (c.dFf() != 4 * c.dModel() ? "-ff" + c.dFf() : "");
     }
 
-    private static JsonNode readJson(Path f) {
-        try {
-            return JSON.readTree(f.toFile());
-        } catch (IOException e) {
-            throw new DataException(f + ": cannot read: " + e.getMessage(), e);
-        }
-    }
 
-    private static void writeJson(Path f, JsonNode n) {
-        try {
-            AtomicFiles.writeString(f, JSON.writeValueAsString(n));
-        } catch (IOException e) {
-            throw new DataException(f + ": cannot write: " + e.getMessage(), e);
-        }
-    }
 }
