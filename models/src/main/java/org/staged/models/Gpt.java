@@ -48,6 +48,10 @@ public final class Gpt {
     private INDArray mask;          // [T, T] 0 on and below the diagonal, −1e9 above
     private INDArray flatIdx;       // [B·T] token ids of the last forward pass
     private INDArray targetIndex;   // [B·T] flat index row·V + target into the logits
+    private double dropout;         // probability of dropping, training passes only
+    private long dropoutSeed;       // seed of the next training pass's masks
+    private Dropout dropoutMasks;   // masks for the current batch shape
+    private Dropout lastDrop;       // masks of the last forward pass, null when it dropped nothing
 
     /**
      * @param config model shape
@@ -75,7 +79,7 @@ public final class Gpt {
      * @return mean loss in nats per token
      */
     public double loss(INDArray idx, INDArray targets) {
-        return forward(idx, targets);
+        return forward(idx, targets, false);
     }
 
     /**
@@ -87,7 +91,7 @@ public final class Gpt {
      * @return log p(target) for each position, row-major [B·T]
      */
     public double[] targetLogProbs(INDArray idx, INDArray targets) {
-        forward(idx, targets);
+        forward(idx, targets, false);
         return act.targetLogProb.toDoubleVector();
     }
 
@@ -111,12 +115,32 @@ public final class Gpt {
      * @return mean loss in nats per token
      */
     public double lossAndGradients(INDArray idx, INDArray targets, Map<String, INDArray> grads) {
-        double loss = forward(idx, targets);
+        double loss = forward(idx, targets, dropout > 0);
         backward(grads);
         return loss;
     }
 
-    private double forward(INDArray idx, INDArray targets) {
+    /**
+     * Dropout for the training passes that follow ({@link #lossAndGradients}); evaluation never drops.
+     *
+     * @param p    probability of dropping an embedding or residual-branch activation (GPT-2: 0.1; 0: none)
+     * @param seed seed of the masks of the next pass (the trainer derives it from the step, so a resumed run
+     *             draws the same masks)
+     */
+    public void setDropout(double p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), found " + p);
+        }
+        this.dropout = p;
+        this.dropoutSeed = seed;
+    }
+
+    /** The loss of a training pass (with dropout, if set) without gradients: for gradient checks. */
+    double trainingLoss(INDArray idx, INDArray targets) {
+        return forward(idx, targets, dropout > 0);
+    }
+
+    private double forward(INDArray idx, INDArray targets, boolean drop) {
         int b = (int) idx.size(0);
         int t = (int) idx.size(1);
         if (t > config.contextLength()) {
@@ -126,17 +150,28 @@ public final class Gpt {
         prepare(b, t, idx, targets);
         Activations a = act;
         long c = config.dModel();
+        Dropout d = drop ? dropoutFor(b, t) : null;
+        lastDrop = d;
         // token + position embeddings
         Nd4j.exec(gather(params.get("wte.weight"), flatIdx, a.x[0]));
         a.x[0].reshape(b, t * c).addiRowVector(positions(params.get("wpe.weight"), t).reshape(1, t * c));
+        if (d != null) {
+            a.x[0].muli(d.emb);
+        }
         for (int l = 0; l < config.nLayer(); l++) {
             try (MemoryWorkspace ignored = scope()) {
                 Activations.Layer s = a.layers[l];
                 BlockWeights w = blocks[l];
                 LayerNorm.forward(a.x[l], w.ln1W(), w.ln1B(), config.layerNormEps(), s.ln1);
                 CausalSelfAttention.forward(s.ln1.out, a.x[l], w, mask, s, s.xMid);
+                if (d != null) {   // x' = x + mask ⊙ Attn(LN(x))
+                    s.xMid.subi(a.x[l]).muli(d.attn[l]).addi(a.x[l]);
+                }
                 LayerNorm.forward(s.xMid, w.ln2W(), w.ln2B(), config.layerNormEps(), s.ln2);
                 Mlp.forward(s.ln2.out, s.xMid, w, s, a.x[l + 1]);
+                if (d != null) {   // y = x' + mask ⊙ MLP(LN(x'))
+                    a.x[l + 1].subi(s.xMid).muli(d.mlp[l]).addi(s.xMid);
+                }
             }
         }
         try (MemoryWorkspace ignored = scope()) {
@@ -197,19 +232,32 @@ public final class Gpt {
                 Activations.Layer s = a.layers[l];
                 BlockWeights w = blocks[l];
                 BlockWeights g = BlockWeights.of(grads, l);
-                Mlp.backward(a.dx, s.ln2.out, w, s, a, g);                  // dx is dL/dx_{l+1}
+                Dropout d = lastDrop;
+                Mlp.backward(d == null ? a.dx : d.masked(a.dx, d.mlp[l]), s.ln2.out, w, s, a, g); // dx: dL/dx_{l+1}
                 LayerNorm.backward(a.dln, s.ln2, w.ln2W(), a.dx, g.ln2W(), g.ln2B(), a.ones); // now dL/dx'
-                CausalSelfAttention.backward(a.dx, s.ln1.out, w, s, a, g);
+                CausalSelfAttention.backward(d == null ? a.dx : d.masked(a.dx, d.attn[l]), s.ln1.out, w, s, a, g);
                 LayerNorm.backward(a.dln, s.ln1, w.ln1W(), a.dx, g.ln1W(), g.ln1B(), a.ones); // now dL/dx_l
             }
         }
         // embeddings: scatter-add rows into dwte (repeated tokens accumulate), sum over batch into dwpe
+        if (lastDrop != null) {
+            a.dx.muli(lastDrop.emb);
+        }
         Nd4j.exec(scatterAdd(dWte, flatIdx, a.dx));
         int b = a.batch;
         int t = a.seq;
         long c = config.dModel();
         INDArray onesB = a.ones.get(NDArrayIndex.interval(0, b), NDArrayIndex.all());
         Gemm.addColumnSums(onesB, a.dx.reshape(b, t * c), positions(grads.get("wpe.weight"), t).reshape(t * c));
+    }
+
+    /** The dropout masks for this batch shape, drawn from the current seed. */
+    private Dropout dropoutFor(int b, int t) {
+        if (dropoutMasks == null || dropoutMasks.batch != b || dropoutMasks.seq != t || dropoutMasks.p != dropout) {
+            dropoutMasks = new Dropout(config, params.get("wte.weight").dataType(), b, t, dropout);
+        }
+        dropoutMasks.draw(dropoutSeed);
+        return dropoutMasks;
     }
 
     /** (Re)allocates activations and the mask for this batch shape; records token and target indices. */

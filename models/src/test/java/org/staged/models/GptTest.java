@@ -3,6 +3,7 @@ package org.staged.models;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -77,6 +78,41 @@ public class GptTest {
             double rel = Math.sqrt(diff2) / Math.sqrt(norm2);
             assertTrue(norm2 > 1e-12, e.getKey() + " has a zero gradient");
             assertTrue(rel <= 1e-6, e.getKey() + ": relative error " + rel);
+        }
+    }
+
+    @Test
+    public void gradientsWithDropoutMatchFiniteDifferencesUnderTheSameMasks() {
+        ModelConfig cfg = ModelConfig.preset("micro");
+        Map<String, INDArray> p = randomParams(cfg, 9, DataType.DOUBLE);
+        Gpt gpt = new Gpt(cfg, p);
+        gpt.setDropout(0.3, 42);   // every pass draws the same masks from this seed
+        SplittableRandom rng = new SplittableRandom(5);
+        INDArray idx = tokens(rng, 2, 6, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 2, 6, cfg.vocabSize());
+        Map<String, INDArray> g = TrainingState.zerosLike(p);
+        double trainLoss = gpt.lossAndGradients(idx, tgt, g);
+        assertTrue(Math.abs(trainLoss - gpt.loss(idx, tgt)) > 1e-6, "dropout changes the training loss only");
+        double h = 1e-5;
+        for (String name : List.of("wte.weight", "wpe.weight", "h.0.attn.c_proj.weight", "h.1.mlp.c_fc.weight",
+                "h.1.ln_1.weight", "h.0.mlp.c_proj.bias")) {
+            INDArray theta = p.get(name).reshape(p.get(name).length());
+            INDArray analytic = g.get(name).reshape(theta.length());
+            double diff2 = 0;
+            double norm2 = 0;
+            for (long i = 0; i < theta.length(); i++) {
+                double orig = theta.getDouble(i);
+                theta.putScalar(i, orig + h);
+                double up = gpt.trainingLoss(idx, tgt);
+                theta.putScalar(i, orig - h);
+                double down = gpt.trainingLoss(idx, tgt);
+                theta.putScalar(i, orig);
+                double numeric = (up - down) / (2 * h);
+                diff2 += Math.pow(numeric - analytic.getDouble(i), 2);
+                norm2 += numeric * numeric;
+            }
+            double rel = Math.sqrt(diff2) / Math.sqrt(norm2);
+            assertTrue(norm2 > 1e-12 && rel <= 1e-6, name + ": relative error " + rel);
         }
     }
 

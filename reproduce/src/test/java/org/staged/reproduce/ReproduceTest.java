@@ -39,7 +39,7 @@ public class ReproduceTest {
         Files.writeString(preset, String.join("\n",
                 "name = micro", "description = a test", "data.sources = demo", "data.max_chars = 200000",
                 "data.val_fraction = 0.05", "data.tokenizer = byte", "train.batch = 4", "train.lr = 0.003",
-                "train.warmup = 4", "train.eval_every = 4", "train.eval_batches = 2", "targets = base",
+                "train.warmup = 4", "train.eval_every = 4", "train.dropout = 0.1", "train.eval_batches = 2", "targets = base",
                 "target.base.model = micro", "target.base.d_model = 16", "target.base.n_head = 4",
                 "target.base.n_layer = 4", "target.base.context = 16", "target.base.steps = 40",
                 "target.base.checkpoints = 12, 24, 40", "seeds = 1", "original.steps_fraction = 0.5",

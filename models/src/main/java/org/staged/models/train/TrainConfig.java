@@ -8,9 +8,16 @@ package org.staged.models.train;
  * @param evalEvery       steps between validation evaluations and log rows
  * @param evalBatches     validation batches per evaluation (in order, the same every time)
  * @param checkpointEvery steps between checkpoints; a multiple of {@code evalEvery} (0: only at the end)
- * @param seed            data-order seed
+ * @param seed            data-order seed (and, with the step, the dropout masks')
+ * @param dropout         dropout on embeddings and residual branches during training (GPT-2: 0.1)
  */
-public record TrainConfig(int batchSize, long steps, int evalEvery, int evalBatches, int checkpointEvery, long seed) {
+public record TrainConfig(int batchSize, long steps, int evalEvery, int evalBatches, int checkpointEvery, long seed,
+                          double dropout) {
+
+    /** Without dropout. */
+    public TrainConfig(int batchSize, long steps, int evalEvery, int evalBatches, int checkpointEvery, long seed) {
+        this(batchSize, steps, evalEvery, evalBatches, checkpointEvery, seed, 0);
+    }
 
     /** Validates every field and names the offending one. */
     public TrainConfig {
@@ -21,6 +28,7 @@ public record TrainConfig(int batchSize, long steps, int evalEvery, int evalBatc
         check(checkpointEvery >= 0 && checkpointEvery % evalEvery == 0,
                 "checkpointEvery must be a non-negative multiple of evalEvery (" + evalEvery + "), found "
                         + checkpointEvery);
+        check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), found " + dropout);
     }
 
     private static void check(boolean ok, String message) {

@@ -14,6 +14,7 @@ import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
 import org.staged.models.AdamConfig;
 import org.staged.models.GptInit;
+import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
 public class TrainerTest {
@@ -34,8 +35,17 @@ public class TrainerTest {
     }
 
     private static Trainer trainer(Path dir, int steps) {
-        return new Trainer(new TrainConfig(4, steps, 2, 2, 4, 42), AdamConfig.defaults(), stream(4000, 1),
+        return trainer(dir, steps, 0);
+    }
+
+    private static Trainer trainer(Path dir, int steps, double dropout) {
+        return new Trainer(new TrainConfig(4, steps, 2, 2, 4, 42, dropout), AdamConfig.defaults(), stream(4000, 1),
                 stream(600, 2), dir, false);
+    }
+
+    @DataProvider
+    public Object[][] dropouts() {
+        return new Object[][] {{0.0}, {0.1}};
     }
 
     @Test
@@ -51,14 +61,14 @@ public class TrainerTest {
         assertEquals(last.flops(), last.tokens() * CFG.trainingFlopsPerToken(16), 1e-6 * last.flops());
     }
 
-    @Test
-    public void resumeAfterCrashIsBitIdentical() throws IOException {
+    @Test(dataProvider = "dropouts")
+    public void resumeAfterCrashIsBitIdentical(double dropout) throws IOException {
         Path straight = Files.createTempDirectory("run");
-        trainer(straight, 12).run(fresh(), 0, 0);
+        trainer(straight, 12, dropout).run(fresh(), 0, 0);
 
         Path crashed = Files.createTempDirectory("run");
         try {
-            trainer(crashed, 12).onRow(r -> {
+            trainer(crashed, 12, dropout).onRow(r -> {
                 if (r.step() == 10) {
                     throw new IllegalStateException("killed");  // after rows 2..10 and the checkpoint at 8
                 }
@@ -69,7 +79,7 @@ public class TrainerTest {
         assertEquals(TrainLog.read(crashed.resolve(Trainer.LOG)).size(), 5);
         Files.writeString(crashed.resolve(Trainer.LOG), "12,76", java.nio.file.StandardOpenOption.APPEND); // torn row
         assertTrue(Trainer.canResume(crashed));
-        trainer(crashed, 12).resume();
+        trainer(crashed, 12, dropout).resume();
         assertEquals(Files.readAllLines(crashed.resolve(Trainer.LOG)), Files.readAllLines(straight.resolve(Trainer.LOG)));
         assertEquals(Files.readAllBytes(crashed.resolve(Trainer.CHECKPOINT)),
                 Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));

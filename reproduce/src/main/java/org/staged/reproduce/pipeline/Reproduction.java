@@ -259,7 +259,7 @@ public final class Reproduction {
         }
         Preset.Training tr = preset.training();
         Trainer trainer = new Trainer(new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(),
-                ctx.seed()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, progress)
+                ctx.seed(), tr.dropout()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, progress)
                 .keepSnapshots().stopWhen(stop);
         Path startFile = dir.resolve(RunFiles.START);
         long scheduleStart;

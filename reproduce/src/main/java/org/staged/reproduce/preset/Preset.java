@@ -47,8 +47,10 @@ public record Preset(String name, String description, Data data, Training traini
      * @param warmup        warmup steps of every schedule
      * @param evalEvery     steps between validation points (and snapshots a growth can start from)
      * @param evalBatches   validation batches per point
+     * @param dropout       dropout on embeddings and residual branches (GPT-2: 0.1; it also breaks the
+     *                      symmetry of width-grown models)
      */
-    public record Training(int batch, double lr, long warmup, int evalEvery, int evalBatches) {
+    public record Training(int batch, double lr, long warmup, int evalEvery, int evalBatches, double dropout) {
     }
 
     /**
@@ -157,7 +159,7 @@ public record Preset(String name, String description, Data data, Training traini
                 f.string("data.tokenizer"));
         Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")), f.positiveDouble("train.lr"),
                 f.positiveLong("train.warmup"), Math.toIntExact(f.positiveLong("train.eval_every")),
-                Math.toIntExact(f.positiveLong("train.eval_batches")));
+                Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f));
         List<Target> targets = new ArrayList<>();
         for (String t : f.list("targets")) {
             String p = "target." + t + ".";
@@ -208,6 +210,19 @@ public record Preset(String name, String description, Data data, Training traini
                 ablationSteps);
         f.checkAllUsed();
         return preset;
+    }
+
+    private static double dropout(PresetFile f) {
+        String v = f.string("train.dropout");
+        try {
+            double x = Double.parseDouble(v);
+            if (x >= 0 && x < 1) {
+                return x;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw f.error("train.dropout", "a probability in [0, 1)", v);
     }
 
     private static long nonNegative(PresetFile f, String key) {

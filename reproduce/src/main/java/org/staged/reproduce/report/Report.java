@@ -115,8 +115,9 @@ public final class Report {
                 String.join(" and ", p.data().sources()), p.data().maxChars(), 100 * p.data().valFraction()));
         s.append("- tokenizer: `").append(p.data().tokenizer()).append("`; seeds: ").append(p.seeds()).append('\n');
         s.append(String.format(Locale.ROOT, "- schedule: peak LR %.3g, warmup %d steps, cosine decay to 10%% over the "
-                        + "target's steps, shared by every model of a target; original models train %.0f%% of it%n",
-                p.training().lr(), p.training().warmup(), 100 * p.original()));
+                        + "target's steps, shared by every model of a target; original models train %.0f%% of it; "
+                        + "dropout %.2f%n", p.training().lr(), p.training().warmup(), 100 * p.original(),
+                p.training().dropout()));
         s.append("- practical constants: ").append(p.constants() == Preset.Constants.ESTIMATED
                 ? "estimated from this preset's own 2× curves (Appendix D below)" : "the paper's Appendix D").append('\n');
         s.append("- savings count every stage's compute (the original's included) and interpolate in log-compute; a "
@@ -272,10 +273,11 @@ public final class Report {
         if (s.length() == 0) {
             return "";
         }
-        return "Width growth copies every tensor into two equal halves. With no dropout (the authors' GPT-2 had "
-                + "0.1), nothing treats the halves differently, so they receive equal updates and the grown model "
-                + "keeps computing a function of the original width. Relative difference between the two halves "
-                + "of the token embedding at the end of each width run (0 = still exact copies):\n\n"
+        return "Width growth copies every tensor into two equal halves. Only something that treats the halves "
+                + "differently lets them drift apart and the grown model use its new width: here, dropout (the "
+                + "authors' GPT-2 trained with 0.1). Without it they receive equal updates forever. Relative "
+                + "difference between the two halves of the token embedding at the end of each width run (0 = still "
+                + "exact copies):\n\n"
                 + "| target | seed | run | ‖left − right‖ / ‖left‖ |\n|---|---:|---|---:|\n" + s + "\n";
     }
 
