@@ -41,6 +41,9 @@ public final class TrainCommand implements Callable<Integer> {
     int batch = 16;
     @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
     double lr = 1e-3;
+    @Option(names = "--dropout", description = "dropout on embeddings and residual branches; GPT-2 used 0.1 "
+            + "(default: ${DEFAULT-VALUE})")
+    double dropout = 0;
     @Option(names = "--warmup", description = "warmup steps (default: 10%% of --steps)")
     Long warmup;
     @Option(names = "--seed", description = "seed of initialisation, split and data order (default: ${DEFAULT-VALUE})")
@@ -65,9 +68,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be in [0, 1), found " + dropout);
+        }
         Bench.setThreads(threads);
         TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer), dataDir, sources, maxChars, valFraction,
-                tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr,
+                tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout,
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
                 out != null ? out : Path.of("runs", config), init);
         Trainer.Result r = job.run(!quiet);

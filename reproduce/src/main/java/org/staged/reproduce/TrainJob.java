@@ -36,17 +36,18 @@ import org.staged.models.train.Trainer;
  * @param steps           optimizer steps
  * @param batch           sequences per step
  * @param lr              peak learning rate
+ * @param dropout         dropout on embeddings and residual branches during training
  * @param warmup          warmup steps
  * @param evalEvery       steps between validation evaluations
  * @param evalBatches     validation batches per evaluation
  * @param checkpointEvery steps between checkpoints
- * @param seed            seed of initialisation, data split and order
+ * @param seed            seed of initialisation, data split and order (and of the dropout masks)
  * @param out             run directory
  * @param init            checkpoint to start from instead of a fresh model (e.g. a grown one), or null; its
  *                        schedule, position and cumulative tokens and FLOPs carry over
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
-                       String tokenizer, long steps, int batch, double lr, long warmup, int evalEvery,
+                       String tokenizer, long steps, int batch, double lr, double dropout, long warmup, int evalEvery,
                        int evalBatches, int checkpointEvery, long seed, Path out, Path init) {
     /** File holding the options a run was started with. */
     public static final String OPTIONS = "run.json";
@@ -86,7 +87,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     public Trainer.Result run(boolean progress) {
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
-        TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed);
+        TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout);
         checkOptions();
         TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
         if (init != null) {
@@ -137,7 +138,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     }
 
     private TrainJob withoutPaths() {
-        return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, warmup,
+        return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, warmup,
                 evalEvery, evalBatches, checkpointEvery, seed, null, init);
     }
 

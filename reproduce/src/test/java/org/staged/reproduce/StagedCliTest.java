@@ -36,6 +36,17 @@ public class StagedCliTest {
     }
 
     @Test
+    public void trainWithDropoutRunsAndBadDropoutIsRefused() throws IOException {
+        Path out = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(trainArgs(out, 4));
+        a.addAll(List.of("--dropout", "0.1"));
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        assertTrue(Files.readString(out.resolve(TrainJob.OPTIONS)).contains("\"dropout\" : 0.1"));
+        a.set(a.size() - 1, "1.5");
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 1);
+    }
+
+    @Test
     public void trainWritesALogWithFallingLoss() throws IOException {
         Path out = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(out, 40).toArray(String[]::new)), 0);
