@@ -52,26 +52,13 @@ public class GptTest {
         INDArray tgt = tokens(rng, 2, 6, cfg.vocabSize());
         Map<String, INDArray> g = TrainingState.zerosLike(p);
         gpt.lossAndGradients(idx, tgt, g);
-        double h = 1e-5;
         for (Map.Entry<String, INDArray> e : p.entrySet()) {
-            INDArray theta = e.getValue().reshape(e.getValue().length());
-            INDArray analytic = g.get(e.getKey()).reshape(theta.length());
-            double diff2 = 0;
-            double norm2 = 0;
-            for (long i = 0; i < theta.length(); i++) {
-                double orig = theta.getDouble(i);
-                theta.putScalar(i, orig + h);
-                double up = gpt.loss(idx, tgt);
-                theta.putScalar(i, orig - h);
-                double down = gpt.loss(idx, tgt);
-                theta.putScalar(i, orig);
-                double numeric = (up - down) / (2 * h);
-                diff2 += Math.pow(numeric - analytic.getDouble(i), 2);
-                norm2 += numeric * numeric;
-            }
+            double[] d = finiteDifference(e.getValue(), g.get(e.getKey()), () -> gpt.loss(idx, tgt));
+            double diff2 = d[0];
+            double norm2 = d[1];
             if (e.getKey().endsWith("attn.k.bias")) {
                 // softmax is invariant to q·b_k, the same for every key: this gradient is exactly zero
-                assertTrue(Math.sqrt(norm2) < 1e-9 && analytic.norm2Number().doubleValue() < 1e-9,
+                assertTrue(Math.sqrt(norm2) < 1e-9 && g.get(e.getKey()).norm2Number().doubleValue() < 1e-9,
                         e.getKey() + " should have a zero gradient");
                 continue;
             }
@@ -79,6 +66,32 @@ public class GptTest {
             assertTrue(norm2 > 1e-12, e.getKey() + " has a zero gradient");
             assertTrue(rel <= 1e-6, e.getKey() + ": relative error " + rel);
         }
+    }
+
+    /**
+     * Central differences of {@code loss} over every entry of {@code param} against {@code analytic}.
+     *
+     * @return {Σ (numeric − analytic)², Σ numeric²}
+     */
+    private static double[] finiteDifference(INDArray param, INDArray analyticGrad,
+                                             java.util.function.DoubleSupplier loss) {
+        double h = 1e-5;
+        INDArray theta = param.reshape(param.length());
+        INDArray analytic = analyticGrad.reshape(theta.length());
+        double diff2 = 0;
+        double norm2 = 0;
+        for (long i = 0; i < theta.length(); i++) {
+            double orig = theta.getDouble(i);
+            theta.putScalar(i, orig + h);
+            double up = loss.getAsDouble();
+            theta.putScalar(i, orig - h);
+            double down = loss.getAsDouble();
+            theta.putScalar(i, orig);
+            double numeric = (up - down) / (2 * h);
+            diff2 += Math.pow(numeric - analytic.getDouble(i), 2);
+            norm2 += numeric * numeric;
+        }
+        return new double[] {diff2, norm2};
     }
 
     @Test
@@ -93,25 +106,11 @@ public class GptTest {
         Map<String, INDArray> g = TrainingState.zerosLike(p);
         double trainLoss = gpt.lossAndGradients(idx, tgt, g);
         assertTrue(Math.abs(trainLoss - gpt.loss(idx, tgt)) > 1e-6, "dropout changes the training loss only");
-        double h = 1e-5;
         for (String name : List.of("wte.weight", "wpe.weight", "h.0.attn.c_proj.weight", "h.1.mlp.c_fc.weight",
                 "h.1.ln_1.weight", "h.0.mlp.c_proj.bias")) {
-            INDArray theta = p.get(name).reshape(p.get(name).length());
-            INDArray analytic = g.get(name).reshape(theta.length());
-            double diff2 = 0;
-            double norm2 = 0;
-            for (long i = 0; i < theta.length(); i++) {
-                double orig = theta.getDouble(i);
-                theta.putScalar(i, orig + h);
-                double up = gpt.trainingLoss(idx, tgt);
-                theta.putScalar(i, orig - h);
-                double down = gpt.trainingLoss(idx, tgt);
-                theta.putScalar(i, orig);
-                double numeric = (up - down) / (2 * h);
-                diff2 += Math.pow(numeric - analytic.getDouble(i), 2);
-                norm2 += numeric * numeric;
-            }
-            double rel = Math.sqrt(diff2) / Math.sqrt(norm2);
+            double[] d = finiteDifference(p.get(name), g.get(name), () -> gpt.trainingLoss(idx, tgt));
+            double norm2 = d[1];
+            double rel = Math.sqrt(d[0]) / Math.sqrt(norm2);
             assertTrue(norm2 > 1e-12 && rel <= 1e-6, name + ": relative error " + rel);
         }
     }

@@ -49,6 +49,8 @@ public final class ZeroShot {
     private final String wikitext;
     private final long wikitextWords;
     private final List<Lambada.Item> lambada;
+    private Tokenizer encodedWith;   // the tokenizer wikiTokens came from: every run of a seed shares one
+    private int[] wikiTokens;
 
     /** Reads the shares of both test sets the preset asks for. */
     ZeroShot(DataDir dir, Preset.Evaluation e) {
@@ -83,7 +85,6 @@ public final class ZeroShot {
      */
     List<Point> evaluate(Path runDir, List<TrainLog.Row> rows, List<Long> steps, Tokenizer tok) {
         TreeMap<Long, Point> done = read(runDir.resolve(FILE));
-        int[] wikiTokens = null;
         for (long step : steps) {
             if (done.containsKey(step)) {
                 continue;
@@ -92,8 +93,9 @@ public final class ZeroShot {
             Checkpoint.Loaded c = Checkpoint.load(Trainer.snapshot(runDir, step));
             Gpt gpt = new Gpt(c.state().config(), c.state().params());
             GptScorer scorer = new GptScorer(gpt);
-            if (wikiTokens == null) {
+            if (encodedWith != tok) {
                 wikiTokens = tok.encode(wikitext);
+                encodedWith = tok;
             }
             int stride = Math.max(1, gpt.config().contextLength() / 2);
             SlidingWindow.Result w = SlidingWindow.evaluate(wikiTokens, scorer, stride, BATCH, false);

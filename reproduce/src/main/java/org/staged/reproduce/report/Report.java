@@ -7,8 +7,6 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 import org.staged.api.AtomicFiles;
 import org.staged.api.ModelConfig;
-import org.staged.eval.compute.Savings;
-import org.staged.models.train.TrainLog;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
 import org.staged.schedule.KaplanLaw;
@@ -146,7 +144,7 @@ public final class Report {
                 Double first = null;
                 Double last = null;
                 for (long c : b.target().checkpoints()) {
-                    OptionalDouble v = saved(b, s, c, metric);
+                    OptionalDouble v = SavingsTable.saved(b, s, c, metric);
                     cells++;
                     if (v.isEmpty()) {
                         unreached++;
@@ -164,8 +162,8 @@ public final class Report {
                 {"2xD-manual", "2xW-manual"}}) {
                 if (b.runs().containsKey(pair[0]) && b.runs().containsKey(pair[1])) {
                     long c = b.target().checkpoints().get(0);
-                    OptionalDouble dv = saved(b, b.runs().get(pair[0]), c, metric);
-                    OptionalDouble wv = saved(b, b.runs().get(pair[1]), c, metric);
+                    OptionalDouble dv = SavingsTable.saved(b, b.runs().get(pair[0]), c, metric);
+                    OptionalDouble wv = SavingsTable.saved(b, b.runs().get(pair[1]), c, metric);
                     depthVsWidth.add(String.format(Locale.ROOT, "%s %s vs %s %s", pair[0], fmt(dv), pair[1], fmt(wv)));
                 }
             }
@@ -182,11 +180,6 @@ public final class Report {
                     .append(String.join("; ", depthVsWidth)).append('.');
         }
         return s.append("\n\n").toString();
-    }
-
-    private static OptionalDouble saved(Reproduction.Block b, Reproduction.Staged s, long checkpoint,
-                                        SavingsTable.Metric m) {
-        return SavingsTable.saved(b, s, checkpoint, m);
     }
 
     private static String fmt(OptionalDouble v) {
