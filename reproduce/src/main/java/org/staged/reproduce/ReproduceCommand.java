@@ -42,7 +42,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             return 0;
         }
         Preset p = Preset.load(preset);
-        Bench.setThreads(threads);
+        Bench.setThreads(Math.max(1, threads / p.parallelRuns()));   // each run gets its share of the cores
         System.out.printf("reproduce %s: %s%n", p.name(), p.description());
         long start = System.nanoTime();
         Reproduction r = new Reproduction(p, results, dataDir, !quiet, System.out);

@@ -23,6 +23,8 @@ public final class TrainCommand implements Callable<Integer> {
     Integer nHead;
     @Option(names = "--n-layer", description = "blocks instead of the preset's")
     Integer nLayer;
+    @Option(names = "--context", description = "context length instead of the preset's")
+    Integer context;
     @Option(names = "--data-dir", description = "data directory (default: $STAGED_DATA_DIR, else ./data)")
     Path dataDir;
     @Option(names = "--sources", split = ",", description = "training sources under train/ (default: ${DEFAULT-VALUE})")
@@ -72,7 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--dropout must be in [0, 1), found " + dropout);
         }
         Bench.setThreads(threads);
-        TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer), dataDir, sources, maxChars, valFraction,
+        TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer, context), dataDir, sources, maxChars, valFraction,
                 tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout,
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
                 out != null ? out : Path.of("runs", config), init);

@@ -56,19 +56,22 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     /**
      * Overrides of a preset's shape; null keeps the preset's value. d_ff follows as 4·d_model.
      *
-     * @param dModel hidden size
-     * @param nHead  attention heads
-     * @param nLayer blocks
+     * @param dModel  hidden size
+     * @param nHead   attention heads
+     * @param nLayer  blocks
+     * @param context context length
      */
-    public record Shape(Integer dModel, Integer nHead, Integer nLayer) {
+    public record Shape(Integer dModel, Integer nHead, Integer nLayer, Integer context) {
         /** No overrides. */
-        public static final Shape PRESET = new Shape(null, null, null);
+        public static final Shape PRESET = new Shape(null, null, null, null);
 
-        ModelConfig applyTo(ModelConfig c) {
+        /** @return {@code c} with these overrides */
+        public ModelConfig applyTo(ModelConfig c) {
             ModelConfig w = dModel == null && nHead == null ? c
                     : c.withWidth(dModel != null ? dModel : c.dModel(), nHead != null ? nHead : c.nHead(),
                     4 * (dModel != null ? dModel : c.dModel()));
-            return nLayer == null ? w : w.withLayers(nLayer);
+            ModelConfig l = nLayer == null ? w : w.withLayers(nLayer);
+            return context == null ? l : l.withContextLength(context);
         }
     }
 

@@ -8,7 +8,10 @@ import org.staged.api.ModelConfig;
 import org.staged.api.growth.GrowthOperators;
 import org.staged.reproduce.preset.Preset;
 
-/** Reports runs as they start and finish, with the elapsed time and an estimate for the whole preset. */
+/**
+ * Reports runs as they start and finish, with the elapsed time and an estimate for the whole preset. Runs
+ * may overlap (see {@link RunPool}), so every method is synchronized and each run carries its own clock.
+ */
 final class Progress {
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
@@ -16,13 +19,17 @@ final class Progress {
     private double doneWork;
     private double measuredWork;
     private double measuredSeconds;
-    private long runStartNanos;
-    private double runWork;
     private int index;
+    private final int parallel;
+
+    /** One started run: its number, clock and work per step. */
+    record Run(int index, long startNanos, double workPerStep) {
+    }
 
     Progress(Preset preset, GrowthOperators registry, PrintStream out) {
         this.out = out;
         this.plannedWork = planned(preset, registry);
+        this.parallel = preset.parallelRuns();
     }
 
     /** Work units of the whole preset, an upper bound: every grown stage to its schedule's end. */
@@ -53,37 +60,36 @@ final class Progress {
         return (double) steps * c.trainingFlopsPerToken(c.contextLength());
     }
 
-    void starting(String title, String target, long seed, ModelConfig cfg, long steps) {
+    synchronized Run starting(String title, String target, long seed, ModelConfig cfg, long steps) {
         index++;
-        runStartNanos = System.nanoTime();
-        runWork = work(cfg, 1);
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         String left = measuredSeconds > 0 ? String.format(Locale.ROOT, ", preset ETA ≤ %s",
-                duration(Math.max(0, plannedWork - doneWork) * measuredSeconds / measuredWork)) : "";
+                duration(Math.max(0, plannedWork - doneWork) * measuredSeconds / measuredWork / parallel)) : "";
         out.printf(Locale.ROOT, "[%d] %s seed %d: %s — %s, %.2fM params, up to %d steps (elapsed %s%s)%n", index,
                 target, seed, title, Reproduction.shape(cfg), cfg.totalParams() / 1e6, steps,
                 duration(elapsed), left);
+        return new Run(index, System.nanoTime(), work(cfg, 1));
     }
 
-    void finished(long stepsNow, long tokensPerStep) {
-        double secs = (System.nanoTime() - runStartNanos) / 1e9;
-        measuredWork += runWork * stepsNow;
+    synchronized void finished(Run run, long stepsNow, long tokensPerStep) {
+        double secs = (System.nanoTime() - run.startNanos()) / 1e9;
+        measuredWork += run.workPerStep() * stepsNow;
         measuredSeconds += secs;
-        doneWork += runWork * stepsNow;
-        out.printf(Locale.ROOT, "    %d steps in %s, %.0f tokens/s%n", stepsNow, duration(secs),
+        doneWork += run.workPerStep() * stepsNow;
+        out.printf(Locale.ROOT, "    [%d] %d steps in %s, %.0f tokens/s%n", run.index(), stepsNow, duration(secs),
                 stepsNow * tokensPerStep / Math.max(secs, 1e-9));
     }
 
-    void skipped(String title) {
+    synchronized void skipped(String title) {
         // finished in an earlier invocation: no time to measure, nothing to report
     }
 
-    void evaluating(String what) {
+    synchronized void evaluating(String what) {
         out.printf(Locale.ROOT, "zero-shot evaluation of %s (elapsed %s)%n", what,
                 duration((System.nanoTime() - startNanos) / 1e9));
     }
 
-    void finish() {
+    synchronized void finish() {
         out.printf(Locale.ROOT, "all runs finished in %s%n", duration((System.nanoTime() - startNanos) / 1e9));
     }
 

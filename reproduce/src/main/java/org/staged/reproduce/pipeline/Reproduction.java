@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.staged.api.AtomicFiles;
@@ -57,6 +58,7 @@ public final class Reproduction {
     private final GrowthOperators registry = GrowthOperators.discover();
     private final Progress eta;
     private ZeroShot zeroShot;
+    private RunPool pool;
 
     /** What one target and seed produced. */
     public record Block(Preset.Target target, long seed, Curve baseline, List<ZeroShot.Point> baselineZeroShot,
@@ -114,9 +116,12 @@ public final class Reproduction {
         DataDir dir = checkData();
         recordPreset();
         List<Block> blocks = new ArrayList<>();
-        for (Preset.Target t : preset.targets()) {
-            for (long seed : preset.seeds()) {
-                blocks.add(block(dir, t, seed));
+        try (RunPool p = new RunPool(preset.parallelRuns())) {
+            pool = p;
+            for (Preset.Target t : preset.targets()) {
+                for (long seed : preset.seeds()) {
+                    blocks.add(block(dir, t, seed));
+                }
             }
         }
         eta.finish();
@@ -167,33 +172,42 @@ public final class Reproduction {
         Corpus corpus = new Corpus(tok, tok.encode(text.train()), tok.encode(text.val()));
         ModelConfig cfg = target.config().withVocabSize(tok.vocabSize());
         Preset.Training tr = preset.training();
-        LrSchedule schedule = new LrSchedule(tr.lr(), tr.warmup(), target.steps(), LrSchedule.Decay.COSINE, 0.1);
+        LrSchedule schedule = tr.schedule(target);
         Ctx ctx = new Ctx(target, seed, seedDir, corpus, cfg, schedule);
 
-        Curve baseline = fresh(ctx, "baseline", cfg, target.steps());
+        // the baseline and the original models need nothing from each other; the grown runs need them all
+        List<Callable<Curve>> first = new ArrayList<>();
+        first.add(() -> fresh(ctx, "baseline", cfg, target.steps()));
+        originalShapes(ctx).forEach(o -> first.add(() -> original(ctx, o)));
+        Curve baseline = pool.all(first).get(0);
         double baselineFinal = baseline.last().valLoss();
         Map<String, Constants> constants = constants(ctx, baseline);
-        Map<String, Staged> runs = new LinkedHashMap<>();
-        for (Preset.GrownRun run : preset.runs()) {
-            runs.put(run.label(), staged(ctx, run, baseline, baselineFinal, constants));
-        }
+        List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
+        all.addAll(preset.ablations());
+        List<Callable<Staged>> grown = new ArrayList<>();
+        all.forEach(run -> grown.add(() -> staged(ctx, run, baseline, baselineFinal, constants)));
+        List<Staged> done = pool.all(grown);
         Map<String, Staged> ablations = new LinkedHashMap<>();
-        for (Preset.GrownRun run : preset.ablations()) {
-            ablations.put(run.label(), staged(ctx, run, baseline, baselineFinal, constants));
-        }
+        done.subList(preset.runs().size(), done.size()).forEach(s -> ablations.put(s.run().label(), s));
         // Table 2: zero-shot metrics at the baseline's checkpoints and along every run's last stage
         ZeroShot zs = zeroShot(dir);
         int n = preset.eval().points();
         java.util.TreeSet<Long> steps = new java.util.TreeSet<>(target.checkpoints());
         steps.addAll(ZeroShot.spread(baseline.rows(), n));
         eta.evaluating(target.name() + " seed " + seed);
-        List<ZeroShot.Point> base = zs.evaluate(seedDir.resolve("baseline"), baseline.rows(), List.copyOf(steps), tok);
-        Map<String, Staged> evaluated = new LinkedHashMap<>();
-        runs.forEach((label, s) -> {
+        List<Callable<List<ZeroShot.Point>>> evals = new ArrayList<>();
+        evals.add(() -> zs.evaluate(seedDir.resolve("baseline"), baseline.rows(), List.copyOf(steps), tok));
+        for (Staged s : done.subList(0, preset.runs().size())) {
             Curve last = s.segments().get(s.segments().size() - 1);
-            evaluated.put(label, new Staged(s.run(), s.segments(), s.growths(), s.dir(),
-                    zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok)));
-        });
+            evals.add(() -> zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok));
+        }
+        List<List<ZeroShot.Point>> points = pool.all(evals);
+        List<ZeroShot.Point> base = points.get(0);
+        Map<String, Staged> evaluated = new LinkedHashMap<>();
+        for (int i = 0; i < preset.runs().size(); i++) {
+            Staged s = done.get(i);
+            evaluated.put(s.run().label(), new Staged(s.run(), s.segments(), s.growths(), s.dir(), points.get(i + 1)));
+        }
         RunFiles.pruneSnapshots(seedDir, target.checkpoints());
         return new Block(target, seed, baseline, base, evaluated, ablations, constants);
     }
@@ -232,6 +246,31 @@ public final class Reproduction {
         return out;
     }
 
+    /** Every original (small) model this target's runs and constants start from, each once, in preset order. */
+    private List<ModelConfig> originalShapes(Ctx ctx) {
+        java.util.LinkedHashSet<ModelConfig> out = new java.util.LinkedHashSet<>();
+        if (preset.constants() == Preset.Constants.ESTIMATED) {
+            for (String kind : List.of("width", "depth", "depth,width")) {
+                out.add(Shapes.original(registry, kind, ctx.config()));
+            }
+        }
+        List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
+        all.addAll(preset.ablations());
+        all.forEach(run -> out.add(shapes(run, ctx.config())[0]));
+        return List.copyOf(out);
+    }
+
+    /** @return a run's shape before each growth and after the last: the original first, the target last */
+    private ModelConfig[] shapes(Preset.GrownRun run, ModelConfig target) {
+        List<String> stages = run.stages();
+        ModelConfig[] shapes = new ModelConfig[stages.size() + 1];
+        shapes[stages.size()] = target;
+        for (int k = stages.size() - 1; k >= 0; k--) {
+            shapes[k] = Shapes.original(registry, stages.get(k), shapes[k + 1]);
+        }
+        return shapes;
+    }
+
     /** A model trained from scratch on the target's schedule. */
     private Curve fresh(Ctx ctx, String name, ModelConfig cfg, long steps) {
         Path dir = ctx.dir().resolve(name);
@@ -259,11 +298,11 @@ public final class Reproduction {
         }
         Preset.Training tr = preset.training();
         Trainer trainer = new Trainer(new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(),
-                ctx.seed(), tr.dropout()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, progress)
-                .keepSnapshots().stopWhen(stop);
+                ctx.seed(), tr.dropout()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir,
+                progress && !pool.parallel()).keepSnapshots().stopWhen(stop);
         Path startFile = dir.resolve(RunFiles.START);
         long scheduleStart;
-        eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
+        Progress.Run shown = eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
         long before = Files.exists(dir.resolve(Trainer.LOG)) ? TrainLog.read(dir.resolve(Trainer.LOG)).stream()
                 .mapToLong(TrainLog.Row::step).max().orElse(0) : 0;   // steps done by an interrupted invocation
         if (Trainer.canResume(dir) && Files.exists(startFile)) {
@@ -283,7 +322,7 @@ public final class Reproduction {
         d.put("steps", rows.get(rows.size() - 1).step());
         d.put("final_val_loss", rows.get(rows.size() - 1).valLoss());
         RunFiles.writeJson(done, d);
-        eta.finished(rows.get(rows.size() - 1).step() - before, (long) preset.training().batch() * cfg.contextLength());
+        eta.finished(shown, rows.get(rows.size() - 1).step() - before, (long) preset.training().batch() * cfg.contextLength());
         return new Curve(rows, scheduleStart);
     }
 
@@ -291,11 +330,7 @@ public final class Reproduction {
     private Staged staged(Ctx ctx, Preset.GrownRun run, Curve baseline, double baselineFinal,
                           Map<String, Constants> constants) {
         List<String> stages = run.stages();
-        ModelConfig[] shapes = new ModelConfig[stages.size() + 1];
-        shapes[stages.size()] = ctx.config();
-        for (int k = stages.size() - 1; k >= 0; k--) {
-            shapes[k] = Shapes.original(registry, stages.get(k), shapes[k + 1]);
-        }
+        ModelConfig[] shapes = shapes(run, ctx.config());
         Curve parent = original(ctx, shapes[0]);
         Path parentDir = ctx.dir().resolve("original-" + shape(shapes[0]));
         List<Curve> segments = new ArrayList<>();

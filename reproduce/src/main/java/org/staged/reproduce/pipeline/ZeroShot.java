@@ -93,12 +93,8 @@ public final class ZeroShot {
             Checkpoint.Loaded c = Checkpoint.load(Trainer.snapshot(runDir, step));
             Gpt gpt = new Gpt(c.state().config(), c.state().params());
             GptScorer scorer = new GptScorer(gpt);
-            if (encodedWith != tok) {
-                wikiTokens = tok.encode(wikitext);
-                encodedWith = tok;
-            }
             int stride = Math.max(1, gpt.config().contextLength() / 2);
-            SlidingWindow.Result w = SlidingWindow.evaluate(wikiTokens, scorer, stride, BATCH, false);
+            SlidingWindow.Result w = SlidingWindow.evaluate(wikiTokens(tok), scorer, stride, BATCH, false);
             Lambada.Result l = Lambada.evaluate(lambada, 0, tok, scorer, BATCH, false);
             done.put(step, new Point(step, row.flops(), w.perplexityPer(wikitextWords), w.perplexity(), l.accuracy(),
                     l.targetPerplexity()));
@@ -107,6 +103,15 @@ public final class ZeroShot {
         List<Point> out = new ArrayList<>();
         steps.forEach(s -> out.add(done.get(s)));
         return out;
+    }
+
+    /** @return the scored share of WikiText in {@code tok}'s tokens, encoded once for all the runs of a seed */
+    private synchronized int[] wikiTokens(Tokenizer tok) {
+        if (encodedWith != tok) {
+            wikiTokens = tok.encode(wikitext);
+            encodedWith = tok;
+        }
+        return wikiTokens;
     }
 
     /** @return about {@code n} steps spread evenly over a run's log rows, always including its last */

@@ -24,10 +24,11 @@ import org.staged.api.ModelConfig;
  * @param eval        zero-shot evaluation budgets
  * @param ablations   Figure 3's runs: prior-work operators, zero optimizer state, LR restart (§6.3)
  * @param ablationSteps how long an ablation trains after growing, as a fraction of its target's steps
+ * @param parallelRuns  runs trained side by side, each on an equal share of the cores (1: one after another)
  */
 public record Preset(String name, String description, Data data, Training training, List<Target> targets,
                      List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval,
-                     List<GrownRun> ablations, double ablationSteps) {
+                     List<GrownRun> ablations, double ablationSteps, int parallelRuns) {
 
     /** Built-in presets, in the order {@code --help} lists them. */
     public static final List<String> BUILT_IN = List.of("quick", "cpu", "cpu-full", "gpt2-base", "gpt2-large");
@@ -45,12 +46,20 @@ public record Preset(String name, String description, Data data, Training traini
      * @param batch         sequences per step
      * @param lr            peak learning rate
      * @param warmup        warmup steps of every schedule
+     * @param decaySteps    step at which the cosine decay reaches its floor, or 0 for each target's own steps;
+     *                      Kaplan et al. decay over 250k steps, so the paper's curves see a near-constant LR
      * @param evalEvery     steps between validation points (and snapshots a growth can start from)
      * @param evalBatches   validation batches per point
      * @param dropout       dropout on embeddings and residual branches (GPT-2: 0.1; it also breaks the
      *                      symmetry of width-grown models)
      */
-    public record Training(int batch, double lr, long warmup, int evalEvery, int evalBatches, double dropout) {
+    public record Training(int batch, double lr, long warmup, long decaySteps, int evalEvery, int evalBatches,
+                           double dropout) {
+        /** @return the LR schedule every run of a target follows */
+        public org.staged.api.LrSchedule schedule(Target target) {
+            return new org.staged.api.LrSchedule(lr, warmup, decaySteps > 0 ? decaySteps : target.steps(),
+                    org.staged.api.LrSchedule.Decay.COSINE, 0.1);
+        }
     }
 
     /**
@@ -69,12 +78,8 @@ public record Preset(String name, String description, Data data, Training traini
                          long steps, List<Long> checkpoints) {
         /** @return the model shape before the tokenizer sets the vocabulary */
         public ModelConfig config() {
-            ModelConfig c = ModelConfig.preset(model);
-            int d = dModel != null ? dModel : c.dModel();
-            int h = nHead != null ? nHead : c.nHead();
-            ModelConfig w = dModel == null && nHead == null ? c : c.withWidth(d, h, 4 * d);
-            ModelConfig l = nLayer == null ? w : w.withLayers(nLayer);
-            return context == null ? l : l.withContextLength(context);
+            return new org.staged.reproduce.TrainJob.Shape(dModel, nHead, nLayer, context)
+                    .applyTo(ModelConfig.preset(model));
         }
     }
 
@@ -158,8 +163,13 @@ public record Preset(String name, String description, Data data, Training traini
         Data data = new Data(f.list("data.sources"), f.positiveLong("data.max_chars"), f.fraction("data.val_fraction"),
                 f.string("data.tokenizer"));
         Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")), f.positiveDouble("train.lr"),
-                f.positiveLong("train.warmup"), Math.toIntExact(f.positiveLong("train.eval_every")),
+                f.positiveLong("train.warmup"), f.has("train.lr_decay_steps") ? nonNegative(f, "train.lr_decay_steps") : 0,
+                Math.toIntExact(f.positiveLong("train.eval_every")),
                 Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f));
+        if (training.decaySteps() > 0 && training.decaySteps() <= training.warmup()) {
+            throw f.error("train.lr_decay_steps", "0 or more than train.warmup (" + training.warmup() + ")",
+                    String.valueOf(training.decaySteps()));
+        }
         List<Target> targets = new ArrayList<>();
         for (String t : f.list("targets")) {
             String p = "target." + t + ".";
@@ -207,7 +217,7 @@ public record Preset(String name, String description, Data data, Training traini
         double ablationSteps = ablations.isEmpty() ? 0 : f.fraction("ablations.steps_fraction");
         Preset preset = new Preset(f.string("name"), f.string("description"), data, training, targets,
                 f.longList("seeds"), f.fraction("original.steps_fraction"), constants, runs, eval, ablations,
-                ablationSteps);
+                ablationSteps, f.has("parallel_runs") ? Math.toIntExact(f.positiveLong("parallel_runs")) : 1);
         f.checkAllUsed();
         return preset;
     }

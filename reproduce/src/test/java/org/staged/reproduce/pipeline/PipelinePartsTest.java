@@ -37,6 +37,29 @@ public class PipelinePartsTest {
         assertEquals(Reproduction.kind(d, TARGET), "depth");
     }
 
+    @Test
+    public void runPoolKeepsTaskOrderAndReportsTheFirstFailure() {
+        for (int workers : new int[] {1, 2}) {
+            try (RunPool pool = new RunPool(workers)) {
+                assertEquals(pool.parallel(), workers > 1);
+                List<java.util.concurrent.Callable<Integer>> tasks = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    int k = i;
+                    tasks.add(() -> {
+                        Thread.sleep(5L * (6 - k));   // later tasks finish first
+                        return k * k;
+                    });
+                }
+                assertEquals(pool.all(tasks), List.of(0, 1, 4, 9, 16, 25));
+                List<java.util.concurrent.Callable<Integer>> failing = List.of(() -> 1, () -> {
+                    throw new IllegalArgumentException("run two failed");
+                }, () -> 3);
+                IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> pool.all(failing));
+                assertEquals(e.getMessage(), "run two failed");
+            }
+        }
+    }
+
     /** L(S) = 2 + 10·S^−0.5 logged every 10 steps: d ln L / d ln S = −0.5·(L − 2)/L. */
     private static GrowthPoints.Curve powerLaw(long start, int rows) {
         List<TrainLog.Row> out = new ArrayList<>();

@@ -27,6 +27,18 @@ public class PresetTest {
     }
 
     @Test
+    public void theScheduleSpansTheTargetUnlessADecayHorizonIsGiven() {
+        Preset quick = Preset.load("quick");
+        Preset.Target t = quick.targets().get(0);
+        assertEquals(quick.training().schedule(t).totalSteps(), t.steps());
+        assertEquals(quick.parallelRuns(), 2);
+        Preset cpu = Preset.load("cpu");
+        assertEquals(cpu.training().schedule(cpu.targets().get(0)).totalSteps(), 40_000);
+        Preset one = Preset.parse("my.preset", Preset.text("quick").replace("parallel_runs = 2", ""));
+        assertEquals(one.parallelRuns(), 1, "runs one after another unless the preset says otherwise");
+    }
+
+    @Test
     public void aCopiedFileLoadsByPath() throws IOException {
         Path f = Files.createTempFile("my", ".preset");
         Files.writeString(f, Preset.text("quick").replace("seeds = 1", "seeds = 4, 5"));
@@ -56,6 +68,12 @@ public class PresetTest {
         assertTrue(e.contains("target.base.model") && e.contains("huge"), e);
         e = errorOf("schedule.constants = estimated", "schedule.constants = guessed");
         assertTrue(e.contains("schedule.constants"), e);
+        e = errorOf("parallel_runs = 2", "parallel_runs = 0");
+        assertTrue(e.contains("parallel_runs") && e.contains("'0'"), e);
+        e = errorOf("train.warmup = 10", "train.warmup = 10\ntrain.lr_decay_steps = -5");
+        assertTrue(e.contains("train.lr_decay_steps"), e);
+        e = errorOf("train.warmup = 10", "train.warmup = 10\ntrain.lr_decay_steps = 5");
+        assertTrue(e.contains("train.lr_decay_steps") && e.contains("more than train.warmup"), e);
         e = expectThrows(IllegalArgumentException.class, () -> Preset.load("no-such-preset")).getMessage();
         assertTrue(e.contains("quick, cpu"), e);
     }

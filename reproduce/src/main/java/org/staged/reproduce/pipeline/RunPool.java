@@ -1,0 +1,85 @@
+package org.staged.reproduce.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs independent runs side by side. Models of a few hundred thousand parameters train as fast on one core
+ * as on two (ND4J's per-op overhead dominates), so two such runs at once nearly double a 2-core machine's
+ * throughput; with one worker everything runs in order on the calling thread.
+ */
+final class RunPool implements AutoCloseable {
+    private final ExecutorService pool;
+
+    RunPool(int workers) {
+        this.pool = workers <= 1 ? null : Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "run");
+            t.setDaemon(true);   // a failed preset exits without waiting for its other runs
+            return t;
+        });
+    }
+
+    /** @return whether runs overlap (progress bars would interleave) */
+    boolean parallel() {
+        return pool != null;
+    }
+
+    /**
+     * Runs every task and returns their results in the tasks' order.
+     *
+     * @throws RuntimeException the first failure (in task order), unwrapped
+     */
+    <T> List<T> all(List<Callable<T>> tasks) {
+        List<T> out = new ArrayList<>();
+        if (pool == null) {
+            for (Callable<T> t : tasks) {
+                out.add(call(t));
+            }
+            return out;
+        }
+        List<Future<T>> futures = new ArrayList<>();
+        tasks.forEach(t -> futures.add(pool.submit(t)));
+        for (Future<T> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (ExecutionException e) {
+                futures.forEach(g -> g.cancel(true));
+                throw unwrap(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for runs", e);
+            }
+        }
+        return out;
+    }
+
+    private static <T> T call(Callable<T> t) {
+        try {
+            return t.call();
+        } catch (Exception e) {
+            throw unwrap(e);
+        }
+    }
+
+    private static RuntimeException unwrap(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t.getMessage(), t);
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+}
