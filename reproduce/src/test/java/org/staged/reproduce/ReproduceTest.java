@@ -69,6 +69,8 @@ public class ReproduceTest {
         assertEquals(t1.size(), 1 + 3 * 3, "three runs at three checkpoints");
         String report = Files.readString(root.resolve("REPORT.md"));
         assertTrue(report.contains("2x2xW") && report.contains("Against the paper") && report.contains("0.8286"), report);
+        assertTrue(report.contains("Where the checkpoints sit (base): the baseline's slope at steps [12, 24, 40]"), report);
+        assertTrue(report.contains("cosine decay to 10% over 400 steps"), "the preset's LR decay horizon");
         JsonNode restart = new ObjectMapper().readTree(root.resolve(
                 "runs/base/seed-1/ablation-width-lr-restart/stage-1/growth.json").toFile());
         assertEquals(restart.get("continued_at_step").asLong(), 0L, "the LR-restart ablation starts its schedule over");

@@ -43,7 +43,7 @@ final class Progress {
                 ModelConfig g = c;
                 for (int k = r.stages().size() - 1; k >= 0; k--) {
                     ModelConfig o = Shapes.original(registry, r.stages().get(k), g);
-                    perSeed += work(g, (long) (t.steps() * 0.8));
+                    perSeed += work(g, t.steps());
                     g = o;
                 }
                 if (originals.add(Reproduction.shape(g))) {
