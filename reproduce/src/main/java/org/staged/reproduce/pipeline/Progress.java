@@ -80,10 +80,6 @@ final class Progress {
                 stepsNow * tokensPerStep / Math.max(secs, 1e-9));
     }
 
-    synchronized void skipped(String title) {
-        // finished in an earlier invocation: no time to measure, nothing to report
-    }
-
     synchronized void evaluating(String what) {
         out.printf(Locale.ROOT, "zero-shot evaluation of %s (elapsed %s)%n", what,
                 duration((System.nanoTime() - startNanos) / 1e9));

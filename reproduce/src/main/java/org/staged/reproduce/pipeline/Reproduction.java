@@ -49,6 +49,8 @@ import org.staged.schedule.PracticalConstants;
  */
 public final class Reproduction {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Kinds of growth with their own practical constants (Appendix D). */
+    private static final List<String> KINDS = List.of("width", "depth", "depth,width");
 
     private final Preset preset;
     private final Path root;
@@ -155,8 +157,8 @@ public final class Reproduction {
         }
     }
 
-    /** The text, tokenizer and token streams of one seed's split. */
-    private record Corpus(Tokenizer tokenizer, int[] train, int[] val) {
+    /** The token streams of one seed's split. */
+    private record Corpus(int[] train, int[] val) {
     }
 
     private Block block(DataDir dir, Preset.Target target, long seed) {
@@ -169,10 +171,9 @@ public final class Reproduction {
             throw new DataException(seedDir + ": " + e.getMessage(), e);
         }
         Tokenizer tok = Tokenizers.create(preset.data().tokenizer(), text::train, seedDir);
-        Corpus corpus = new Corpus(tok, tok.encode(text.train()), tok.encode(text.val()));
+        Corpus corpus = new Corpus(tok.encode(text.train()), tok.encode(text.val()));
         ModelConfig cfg = target.config().withVocabSize(tok.vocabSize());
-        Preset.Training tr = preset.training();
-        LrSchedule schedule = tr.schedule(target);
+        LrSchedule schedule = preset.training().schedule(target);
         Ctx ctx = new Ctx(target, seed, seedDir, corpus, cfg, schedule);
 
         // the baseline and the original models need nothing from each other; the grown runs need them all
@@ -182,10 +183,8 @@ public final class Reproduction {
         Curve baseline = pool.all(first).get(0);
         double baselineFinal = baseline.last().valLoss();
         Map<String, Constants> constants = constants(ctx, baseline);
-        List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
-        all.addAll(preset.ablations());
         List<Callable<Staged>> grown = new ArrayList<>();
-        all.forEach(run -> grown.add(() -> staged(ctx, run, baseline, baselineFinal, constants)));
+        allRuns().forEach(run -> grown.add(() -> staged(ctx, run, baseline, baselineFinal, constants)));
         List<Staged> done = pool.all(grown);
         Map<String, Staged> ablations = new LinkedHashMap<>();
         done.subList(preset.runs().size(), done.size()).forEach(s -> ablations.put(s.run().label(), s));
@@ -228,7 +227,7 @@ public final class Reproduction {
     private Map<String, Constants> constants(Ctx ctx, Curve baseline) {
         Map<String, Constants> out = new LinkedHashMap<>();
         PracticalConstants d = PracticalConstants.APPENDIX_D;
-        for (String kind : List.of("width", "depth", "depth,width")) {
+        for (String kind : KINDS) {
             Constants paper = new Constants(d.tauGrowth(kind), d.rho(kind), d.tauOpt(), "Appendix D");
             if (preset.constants() == Preset.Constants.APPENDIX_D) {
                 out.put(kind, paper);
@@ -246,17 +245,22 @@ public final class Reproduction {
         return out;
     }
 
+    /** The grown runs of Table 1, then Figure 3's ablations. */
+    private List<Preset.GrownRun> allRuns() {
+        List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
+        all.addAll(preset.ablations());
+        return all;
+    }
+
     /** Every original (small) model this target's runs and constants start from, each once, in preset order. */
     private List<ModelConfig> originalShapes(Ctx ctx) {
         java.util.LinkedHashSet<ModelConfig> out = new java.util.LinkedHashSet<>();
         if (preset.constants() == Preset.Constants.ESTIMATED) {
-            for (String kind : List.of("width", "depth", "depth,width")) {
+            for (String kind : KINDS) {
                 out.add(Shapes.original(registry, kind, ctx.config()));
             }
         }
-        List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
-        all.addAll(preset.ablations());
-        all.forEach(run -> out.add(shapes(run, ctx.config())[0]));
+        allRuns().forEach(run -> out.add(shapes(run, ctx.config())[0]));
         return List.copyOf(out);
     }
 
@@ -293,7 +297,6 @@ public final class Reproduction {
         Path done = dir.resolve(RunFiles.DONE);
         if (Files.exists(done)) {
             JsonNode d = RunFiles.readJson(done);
-            eta.skipped(title);
             return new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), d.get("schedule_start").asLong());
         }
         Preset.Training tr = preset.training();

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
+import org.staged.reproduce.TrainJob;
 
 /**
  * One reproduction of the paper's experiments (§6, Tables 1–2, Figures 1–3): target models and their
@@ -56,9 +58,9 @@ public record Preset(String name, String description, Data data, Training traini
     public record Training(int batch, double lr, long warmup, long decaySteps, int evalEvery, int evalBatches,
                            double dropout) {
         /** @return the LR schedule every run of a target follows */
-        public org.staged.api.LrSchedule schedule(Target target) {
-            return new org.staged.api.LrSchedule(lr, warmup, decaySteps > 0 ? decaySteps : target.steps(),
-                    org.staged.api.LrSchedule.Decay.COSINE, 0.1);
+        public LrSchedule schedule(Target target) {
+            return new LrSchedule(lr, warmup, decaySteps > 0 ? decaySteps : target.steps(), LrSchedule.Decay.COSINE,
+                    0.1);
         }
     }
 
@@ -78,7 +80,7 @@ public record Preset(String name, String description, Data data, Training traini
                          long steps, List<Long> checkpoints) {
         /** @return the model shape before the tokenizer sets the vocabulary */
         public ModelConfig config() {
-            return new org.staged.reproduce.TrainJob.Shape(dModel, nHead, nLayer, context)
+            return new TrainJob.Shape(dModel, nHead, nLayer, context)
                     .applyTo(ModelConfig.preset(model));
         }
     }
