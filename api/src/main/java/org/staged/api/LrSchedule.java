@@ -12,8 +12,12 @@ package org.staged.api;
  * @param totalSteps  step at which the decay reaches its floor; constant floor afterwards
  * @param decay       shape of the decay
  * @param minRatio    floor as a fraction of {@code peakLr}
+ * @param rewarmAt    step from which a re-warmup scales the LR (see {@link #withRewarm}); ignored when
+ *                    {@code rewarmSteps} is 0
+ * @param rewarmSteps length of the re-warmup, 0 for none
  */
-public record LrSchedule(double peakLr, long warmupSteps, long totalSteps, Decay decay, double minRatio) {
+public record LrSchedule(double peakLr, long warmupSteps, long totalSteps, Decay decay, double minRatio,
+                         long rewarmAt, long rewarmSteps) {
 
     /** Shape of the decay after warmup. */
     public enum Decay { COSINE, LINEAR, CONSTANT }
@@ -36,6 +40,28 @@ public record LrSchedule(double peakLr, long warmupSteps, long totalSteps, Decay
         if (!(minRatio >= 0 && minRatio <= 1)) {
             throw new IllegalArgumentException("LrSchedule: minRatio must be in [0, 1], found " + minRatio);
         }
+        if (rewarmAt < 0 || rewarmSteps < 0) {
+            throw new IllegalArgumentException("LrSchedule: rewarmAt and rewarmSteps must be >= 0, found " + rewarmAt
+                    + " and " + rewarmSteps);
+        }
+    }
+
+    /** A schedule without re-warmup. */
+    public LrSchedule(double peakLr, long warmupSteps, long totalSteps, Decay decay, double minRatio) {
+        this(peakLr, warmupSteps, totalSteps, decay, minRatio, 0, 0);
+    }
+
+    /**
+     * The same schedule, with the LR scaled linearly from 0 to its value over {@code steps} steps from
+     * {@code at}: what the authors' released code does after every growth (150–200 steps; the paper does not
+     * mention it).
+     *
+     * @param at    first step of the re-warmup (GROWTH-TARGET)
+     * @param steps its length, 0 for none
+     * @return the schedule with a re-warmup; this schedule when {@code steps} is 0
+     */
+    public LrSchedule withRewarm(long at, long steps) {
+        return steps == 0 ? this : new LrSchedule(peakLr, warmupSteps, totalSteps, decay, minRatio, at, steps);
     }
 
     /** @return warmup then cosine decay to 10% of the peak, the usual GPT-2 recipe */
@@ -50,6 +76,14 @@ public record LrSchedule(double peakLr, long warmupSteps, long totalSteps, Decay
      * @return λ(step)
      */
     public double lr(long step) {
+        double lr = scheduled(step);
+        if (rewarmSteps > 0 && step >= rewarmAt && step < rewarmAt + rewarmSteps) {
+            lr *= (double) (step - rewarmAt + 1) / rewarmSteps;
+        }
+        return lr;
+    }
+
+    private double scheduled(long step) {
         if (step < warmupSteps) {
             return peakLr * (step + 1) / warmupSteps;
         }

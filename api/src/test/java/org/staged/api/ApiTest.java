@@ -56,6 +56,38 @@ public class ApiTest {
     }
 
     @Test
+    public void aRewarmupRampsTheTargetScheduleFromZero() {
+        LrSchedule target = LrSchedule.cosine(1e-3, 10, 1000);
+        LrSchedule s = target.withRewarm(300, 150);
+        assertEquals(s.lr(299), target.lr(299), 0);                      // before: untouched
+        assertEquals(s.lr(300), target.lr(300) / 150, 1e-18);           // first step after growth: 1/150 of it
+        assertEquals(s.lr(374), target.lr(374) * 75 / 150, 1e-18);      // linear
+        assertEquals(s.lr(449), target.lr(449), 1e-18);                  // reached at the end
+        assertEquals(s.lr(450), target.lr(450), 0);
+        assertEquals(target.withRewarm(300, 0), target);
+        expectThrows(IllegalArgumentException.class, () -> target.withRewarm(-1, 10));
+    }
+
+    @Test
+    public void aGrowthSpecWithRewarmupPlacesTheStateOnARampFromGrowthTarget() {
+        ModelConfig c = ModelConfig.preset("micro");
+        Map<String, INDArray> p = new LinkedHashMap<>();
+        c.parameterShapes().forEach((k, sh) -> p.put(k, Nd4j.zeros(DataType.FLOAT, sh)));
+        TrainingState s = TrainingState.fresh(c, p, LrSchedule.cosine(1e-3, 10, 1000)).withSchedule(
+                LrSchedule.cosine(1e-3, 10, 1000), 400);
+        LrSchedule target = LrSchedule.cosine(2e-3, 10, 2000);
+        TrainingState g = new org.staged.api.growth.GrowthSpec(target, 0.5, null, 200)
+                .place(s, s, org.staged.api.growth.ScheduleContinuation.GROWTH_TARGET);
+        assertEquals(g.scheduleStep(), 200);
+        assertEquals(g.lr(), target.lr(200) / 200, 1e-18);
+        assertEquals(g.schedule().lr(399), target.lr(399), 1e-18);
+        TrainingState plain = org.staged.api.growth.GrowthSpec.of(target, 0.5)
+                .place(s, s, org.staged.api.growth.ScheduleContinuation.GROWTH_TARGET);
+        assertEquals(plain.lr(), target.lr(200), 0);
+        expectThrows(IllegalArgumentException.class, () -> new org.staged.api.growth.GrowthSpec(target, 0.5, null, -1));
+    }
+
+    @Test
     public void stateChecksShapesAndCopiesDeeply() {
         ModelConfig c = ModelConfig.preset("micro");
         Map<String, INDArray> p = new LinkedHashMap<>();

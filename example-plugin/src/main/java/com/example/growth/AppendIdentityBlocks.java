@@ -24,7 +24,7 @@ public final class AppendIdentityBlocks implements GrowthOperator {
     @Override
     public GrowthClaims claims() {
         return new GrowthClaims("x2 layers, identity blocks appended after the last block (example plugin)", true,
-                true, ScheduleContinuation.GROWTH_TARGET);
+                true, GrowthClaims.Entries.DERIVED, ScheduleContinuation.GROWTH_TARGET);
     }
 
     @Override

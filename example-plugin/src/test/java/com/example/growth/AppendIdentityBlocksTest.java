@@ -20,9 +20,11 @@ public class AppendIdentityBlocksTest extends GrowthOperatorConformance {
 
     @Test
     public void appearsInGrowListAndCheck() {
-        assertTrue(run("grow", "list").contains("| depth-append | yes | yes |"));
+        String list = run("grow", "list");
+        assertTrue(list.contains("| depth-append | yes | derived entries (not new ones) |"), list);
         String check = run("grow", "check", "--op", "depth-append");
         assertTrue(check.contains("| depth-append | loss preserved (double) | yes | pass |"), check);
+        assertTrue(check.contains("| depth-append | 0.0e+00 | attention |"), "per-group table: " + check);
     }
 
     private static String run(String... args) {

@@ -17,7 +17,9 @@ import org.staged.api.growth.ScheduleContinuation;
  * <p>Its matrices are identity matrices (ones on the diagonal), as in the authors' code: with zero matrices
  * as well, no gradient would ever reach the block (γ's gradient flows through the value and projection
  * matrices), so it would stay an identity forever. Original blocks keep their Adam moments; the new blocks
- * start with m = v = 0 (§3.3). The step counter is kept.
+ * start with m = v = 0 (§3.3), although their output biases and LayerNorm γ do receive a gradient at once
+ * (the identity matrices pass it through), so Eq. 5–6 hold on the derived entries only. The step counter is
+ * kept.
  */
 public class DepthGrowth implements GrowthOperator {
     @Override
@@ -28,7 +30,7 @@ public class DepthGrowth implements GrowthOperator {
     @Override
     public GrowthClaims claims() {
         return new GrowthClaims("x2 layers; an identity block (LayerNorm 0, biases 0, identity matrices) after "
-                + "each block; new blocks m = v = 0 (Shen et al. 2022, 3.2)", true, true,
+                + "each block; new blocks m = v = 0 (Shen et al. 2022, 3.2)", true, true, GrowthClaims.Entries.DERIVED,
                 ScheduleContinuation.GROWTH_TARGET);
     }
 

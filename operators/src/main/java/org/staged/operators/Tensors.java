@@ -42,16 +42,37 @@ final class Tensors {
         return out;
     }
 
-    /** [r, c] → [2r, 2c]: s·[[W, 0], [0, W]] (paper §3.1). */
-    static INDArray blockDiagonal(INDArray a, double s) {
+    /**
+     * [r, c] → [2r, 2c]: [[s₀₀·W, s₀₁·W], [s₁₀·W, s₁₁·W]], row halves reading the two input halves, column
+     * halves writing the two output halves; {@code blocks(W, 1, 0, 0, 1)} is the paper's [[W, 0], [0, W]] (§3.1).
+     */
+    static INDArray blocks(INDArray a, double s00, double s01, double s10, double s11) {
         long r = a.size(0);
         long c = a.size(1);
         INDArray out = Nd4j.createUninitialized(a.dataType(), 2 * r, 2 * c);
-        copy(a, s, out.get(half(r, 0), half(c, 0)));
-        out.get(half(r, 0), half(c, 1)).assign(0);
-        out.get(half(r, 1), half(c, 0)).assign(0);
-        copy(a, s, out.get(half(r, 1), half(c, 1)));
+        double[][] s = {{s00, s01}, {s10, s11}};
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                INDArray block = out.get(half(r, i), half(c, j));
+                if (s[i][j] == 0) {
+                    block.assign(0);
+                } else {
+                    copy(a, s[i][j], block);
+                }
+            }
+        }
         return out;
+    }
+
+    /**
+     * Moves {@code n} from the upper to the lower block of output half {@code j} of a [2r, 2c] matrix:
+     * B₀ⱼ − n, B₁ⱼ + n. Their sum, all a duplicated input sees, is unchanged.
+     */
+    static void moveBetweenBlocks(INDArray grown, int j, INDArray n) {
+        long r = n.size(0);
+        long c = n.size(1);
+        grown.get(half(r, 0), half(c, j)).subi(n);
+        grown.get(half(r, 1), half(c, j)).addi(n);
     }
 
     /**

@@ -152,19 +152,47 @@ public class StagedCliTest {
     }
 
     @Test
+    public void growCheckShowsThePapersWidthOffOnItsZeroBlocksAndMatchedMomentsExactEverywhere() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run("grow", "check", "--op", "width;width(moments=matched)"), 0);
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("| width | Eq. 5: g(G(φ)) = Gm(g(φ)) on new entries | no | no | 3072 new entries: "
+                + "max error 1.00e+00"), text);
+        assertTrue(text.contains("| width(moments=matched) | Eq. 5: g(G(φ)) = Gm(g(φ)) on new entries | yes | pass |"),
+                text);
+        assertTrue(text.matches("(?s).*\\| width \\| 0\\.0e\\+00 \\| attention \\| 1152 / 1024 \\| [0-9.e+-]+ / 1\\.0e\\+00 .*"),
+                text);
+        assertTrue(text.matches("(?s).*\\| width\\(moments=matched\\) \\| 0\\.0e\\+00 \\| MLP \\| 2208 / 2048 \\| "
+                + "[0-9.]+e-1[0-9] / [0-9.]+e-1[0-9] .*"), text);
+        // a growth that the operator cannot do is one clear error
+        assertEquals(StagedCli.run("grow", "check", "--op", "width(moments=half)"), 1);
+    }
+
+    @Test
     public void grownCheckpointKeepsItsLossAndContinuesAtGrowthTarget() throws IOException {
         Path small = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(small, 8).toArray(String[]::new)), 0);
         Path in = small.resolve(Trainer.CHECKPOINT);
         Path out = small.resolve("grown.safetensors");
-        assertEquals(StagedCli.run("grow", "--op", "width,depth", "--in", in.toString(), "--out", out.toString(),
-                "--rho", "0.5", "--target-steps", "100"), 0);
+        assertEquals(StagedCli.run("grow", "--op", "width(moments=matched),depth", "--in", in.toString(), "--out",
+                out.toString(), "--rho", "0.5", "--target-steps", "100", "--rewarm", "3"), 0);
         var before = org.staged.models.train.Checkpoint.load(in).state();
         var after = org.staged.models.train.Checkpoint.load(out).state();
         assertEquals(after.config().dModel(), 2 * before.config().dModel());
         assertEquals(after.config().nLayer(), 2 * before.config().nLayer());
         assertEquals(after.scheduleStep(), 4);
         assertEquals(after.schedule().totalSteps(), 100);
+        assertEquals(after.schedule().rewarmAt(), 4);
+        assertEquals(after.schedule().rewarmSteps(), 3);
+        var sc = after.schedule();
+        assertEquals(after.lr(), new org.staged.api.LrSchedule(sc.peakLr(), sc.warmupSteps(), sc.totalSteps(),
+                sc.decay(), sc.minRatio()).lr(4) / 3, 1e-12);   // first step of the re-warmup
         assertEquals(after.step(), before.step());
         var rng = new SplittableRandom(2);
         int[][] x = new int[2][8];

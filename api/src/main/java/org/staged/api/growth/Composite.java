@@ -28,8 +28,10 @@ final class Composite implements GrowthOperator {
     public GrowthClaims claims() {
         boolean loss = parts.stream().allMatch(p -> p.claims().lossPreserving());
         boolean dyn = parts.stream().allMatch(p -> p.claims().dynamicsPreserving());
+        boolean all = parts.stream().allMatch(p -> p.claims().dynamicsEntries() == GrowthClaims.Entries.ALL);
         String desc = parts.stream().map(GrowthOperator::name).collect(Collectors.joining(", then ", "", ""));
-        return new GrowthClaims(desc, loss, dyn, parts.get(parts.size() - 1).claims().schedule());
+        return new GrowthClaims(desc, loss, dyn, all ? GrowthClaims.Entries.ALL : GrowthClaims.Entries.DERIVED,
+                parts.get(parts.size() - 1).claims().schedule());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.staged.api.growth;
 
+import java.util.Map;
 import java.util.Optional;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
@@ -42,6 +43,27 @@ public interface GrowthOperator {
      * @return a new state whose config is {@code grownConfig(original.config())}
      */
     TrainingState apply(TrainingState original);
+
+    /**
+     * The operator with options set, as written {@code name(key=value, key=value)} wherever an operator is
+     * named (e.g. {@code width(moments=matched)}).
+     *
+     * @param options option names and values, as written
+     * @return an operator whose {@link #name()} shows the options it was given
+     * @throws IllegalArgumentException naming an unknown option or a bad value
+     */
+    default GrowthOperator withOptions(Map<String, String> options) {
+        if (!options.isEmpty()) {
+            throw new IllegalArgumentException("growth operator '" + name() + "' takes no options, found "
+                    + String.join(", ", options.keySet()));
+        }
+        return this;
+    }
+
+    /** @return the options {@link #withOptions} accepts: name → what it does, with its default */
+    default Map<String, String> options() {
+        return Map.of();
+    }
 
     /** @return the interface version this operator was built against */
     default int apiVersion() {

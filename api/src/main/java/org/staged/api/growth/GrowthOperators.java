@@ -80,35 +80,89 @@ public final class GrowthOperators {
     }
 
     /**
-     * @param name an operator name
-     * @return the operator
-     * @throws IllegalArgumentException listing the known names when {@code name} is unknown
+     * @param spec an operator name, optionally with options: {@code width(moments=matched, noise=0.01)}
+     * @return the operator, configured
+     * @throws IllegalArgumentException listing the known names when the name is unknown, or naming a bad option
      */
-    public GrowthOperator get(String name) {
-        GrowthOperator op = byName.get(name.trim());
+    public GrowthOperator get(String spec) {
+        String s = spec.trim();
+        int open = s.indexOf('(');
+        String name = open < 0 ? s : s.substring(0, open).trim();
+        GrowthOperator op = byName.get(name);
         if (op == null) {
-            throw new IllegalArgumentException("unknown growth operator '" + name.trim() + "'; known: "
+            throw new IllegalArgumentException("unknown growth operator '" + name + "'; known: "
                     + String.join(", ", byName.keySet()));
         }
-        return op;
+        if (open < 0) {
+            return op;
+        }
+        if (!s.endsWith(")")) {
+            throw new IllegalArgumentException("growth operator '" + s + "': options go in parentheses, "
+                    + "e.g. width(moments=matched)");
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String kv : s.substring(open + 1, s.length() - 1).split(",")) {
+            if (kv.isBlank()) {
+                continue;
+            }
+            int eq = kv.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("growth operator '" + s + "': option '" + kv.trim()
+                        + "' is not key=value");
+            }
+            String key = kv.substring(0, eq).trim();
+            if (options.put(key, kv.substring(eq + 1).trim()) != null) {
+                throw new IllegalArgumentException("growth operator '" + s + "': option '" + key + "' given twice");
+            }
+        }
+        return op.withOptions(options);
     }
 
     /**
-     * Parses one stage: a name, or names joined by commas applied left to right ({@code width,width}).
+     * Parses one stage: an operator, or operators joined by commas applied left to right ({@code width,width};
+     * commas inside an operator's parentheses separate its options).
      *
      * @param spec the stage
      * @return the operator
      */
     public GrowthOperator stage(String spec) {
-        String[] names = spec.split(",");
-        if (names.length == 1) {
-            return get(names[0]);
+        List<String> names = splitOutsideParentheses(spec, ',');
+        if (names.size() == 1) {
+            return get(names.get(0));
         }
         List<GrowthOperator> parts = new ArrayList<>();
         for (String n : names) {
             parts.add(get(n));
         }
         return new Composite(parts);
+    }
+
+    /**
+     * @param spec text such as {@code width(moments=matched, noise=0.01),depth}
+     * @param sep  the separator
+     * @return the parts between separators that are not inside parentheses
+     * @throws IllegalArgumentException when the parentheses do not balance
+     */
+    public static List<String> splitOutsideParentheses(String spec, char sep) {
+        List<String> out = new ArrayList<>();
+        int depth = 0;
+        int from = 0;
+        for (int i = 0; i < spec.length(); i++) {
+            char c = spec.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth < 0) {
+                break;
+            } else if (c == sep && depth == 0) {
+                out.add(spec.substring(from, i));
+                from = i + 1;
+            }
+        }
+        if (depth != 0) {
+            throw new IllegalArgumentException("'" + spec + "': unbalanced parentheses");
+        }
+        out.add(spec.substring(from));
+        return out;
     }
 
     /**

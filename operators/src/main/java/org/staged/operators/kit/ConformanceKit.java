@@ -13,6 +13,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
+import org.staged.api.growth.GrowthClaims;
 import org.staged.api.growth.GrowthException;
 import org.staged.api.growth.GrowthOperator;
 import org.staged.api.growth.GrowthOperators;
@@ -36,8 +37,10 @@ import org.staged.models.PackedState;
  *   <li>the learning rate at the grown model's first step against its schedule continuation (Eq. 9);</li>
  *   <li>shapes against the grown config, and the input state left unchanged.</li>
  * </ol>
- * Gradient comparisons cover the entries the operator derives from original parameters; entries it sets
- * to constants (zero blocks, identity blocks) are new parameters, reported by count only.
+ * Gradient comparisons cover every entry, reported apart for <em>derived</em> entries and <em>new</em> ones
+ * (whose parameter or moments the operator sets to a constant, such as the zero blocks of width growth and
+ * the identity blocks of depth growth), per tensor group. A dynamics claim covers the entries its
+ * {@link GrowthClaims#dynamicsEntries()} names, and fails when any of them is off.
  */
 public final class ConformanceKit {
     /** Loss preservation tolerances, relative. */
@@ -46,24 +49,44 @@ public final class ConformanceKit {
     public static final double LOSS_TOL_FLOAT = 1e-6;
     /** Tolerance of the Eq. 5/6 and Adam-update comparisons (double). */
     public static final double DYNAMICS_TOL = 1e-9;
+    /** Tensor groups the report is broken down by, in order. */
+    public static final List<String> GROUPS = List.of("embeddings", "attention", "MLP", "LayerNorms", "head");
     private static final AdamConfig ADAM = new AdamConfig(0.9, 0.98, 1e-12, true, 0.0, 0.0);
 
-    /** One measured check. */
-    public record Check(String name, boolean required, boolean passed, String figure) {
+    /**
+     * One measured check.
+     *
+     * @param name     what was measured
+     * @param claim    the claim it tests ({@code loss-preserving}, {@code dynamics-preserving (all entries)}, ...),
+     *                 or null when it is information or a contract every operator must meet
+     * @param required whether the operator's claims (or the contract) require it
+     * @param passed   whether the measurement is within tolerance
+     * @param figure   the measurement
+     */
+    public record Check(String name, String claim, boolean required, boolean passed, String figure) {
+    }
+
+    /**
+     * The largest Eq. 5, Eq. 6 and first-update errors of one tensor group, on derived and on new entries
+     * (NaN where the group has no such entries).
+     */
+    public record Group(String group, long derived, long fresh, double eq5Derived, double eq5New,
+                        double eq6Derived, double eq6New, double updateDerived, double updateNew) {
     }
 
     /** Everything measured for one operator. */
     public record Report(String operator, String description, ModelConfig original, ModelConfig grown,
-                         List<Check> checks) {
+                         double lossChange, List<Check> checks, List<Group> groups) {
         /** @return true when every check the operator's claims require passed */
         public boolean passed() {
             return checks.stream().allMatch(c -> !c.required() || c.passed());
         }
 
-        /** @return the required checks that failed, with their figures */
+        /** @return the required checks that failed, each naming the claim it tests, with their figures */
         public List<String> failures() {
             return checks.stream().filter(c -> c.required() && !c.passed())
-                    .map(c -> operator + ": " + c.name() + ": " + c.figure()).toList();
+                    .map(c -> operator + (c.claim() == null ? "" : " claims " + c.claim() + ", but") + " "
+                            + c.name() + " failed: " + c.figure()).toList();
         }
     }
 
@@ -83,12 +106,16 @@ public final class ConformanceKit {
         ModelConfig cfg = pickConfig(op, tiedHead);
         List<Check> checks = new ArrayList<>();
         if (cfg == null) {
-            checks.add(new Check("applies", true, false, "applies to none of the kit's configurations: "
+            checks.add(new Check("applies", null, true, false, "applies to none of the kit's configurations: "
                     + op.whyNotApplicable(candidates(true).get(0)).orElse("?")));
-            return new Report(op.name(), op.claims().description(), null, null, checks);
+            return new Report(op.name(), op.claims().description(), null, null, Double.NaN, checks, List.of());
         }
-        boolean lp = op.claims().lossPreserving();
-        boolean dp = op.claims().dynamicsPreserving();
+        GrowthClaims claims = op.claims();
+        boolean lp = claims.lossPreserving();
+        boolean dp = claims.dynamicsPreserving();
+        boolean dpNew = dp && claims.dynamicsEntries() == GrowthClaims.Entries.ALL;
+        String lossClaim = "loss-preserving";
+        String dynClaim = "dynamics-preserving (" + claims.dynamicsInWords() + ")";
         TrainingState small = randomState(cfg, rng, DataType.DOUBLE);
         int t = cfg.contextLength();
         INDArray idx = tokens(rng, 2, t, cfg.vocabSize());
@@ -99,44 +126,40 @@ public final class ConformanceKit {
         try {
             grown = GrowthOperators.applyChecked(op, small);
         } catch (GrowthException e) {
-            checks.add(new Check("runs", true, false, e.getMessage()));
-            return new Report(op.name(), op.claims().description(), cfg, null, checks);
+            checks.add(new Check("runs", null, true, false, e.getMessage()));
+            return new Report(op.name(), claims.description(), cfg, null, Double.NaN, checks, List.of());
         }
-        checks.add(new Check("shapes match the grown config", true, true, String.format(Locale.ROOT,
+        checks.add(new Check("shapes match the grown config", null, true, true, String.format(Locale.ROOT,
                 "d %d→%d, heads %d→%d, layers %d→%d, params %d→%d", cfg.dModel(), grown.config().dModel(),
                 cfg.nHead(), grown.config().nHead(), cfg.nLayer(), grown.config().nLayer(), cfg.totalParams(),
                 grown.config().totalParams())));
         String changed = firstDifference(before, small);
-        checks.add(new Check("input state unchanged", true, changed == null,
+        checks.add(new Check("input state unchanged", null, true, changed == null,
                 changed == null ? "identical" : "modified: " + changed));
 
         // 1. loss preservation, double and float32
         double l0 = new Gpt(cfg, small.params()).loss(idx, tgt);
         double l1 = new Gpt(grown.config(), grown.params()).loss(idx, tgt);
         double rel = Math.abs(l1 - l0) / Math.abs(l0);
-        checks.add(new Check("loss preserved (double)", lp, rel <= LOSS_TOL_DOUBLE,
+        checks.add(new Check("loss preserved (double)", lossClaim, lp, rel <= LOSS_TOL_DOUBLE,
                 String.format(Locale.ROOT, "%.6f → %.6f, |Δ|/L = %.2e", l0, l1, rel)));
         TrainingState small32 = cast(small, DataType.FLOAT);
         TrainingState grown32 = op.apply(small32);
         double f0 = new Gpt(cfg, small32.params()).loss(idx, tgt);
         double f1 = new Gpt(grown32.config(), grown32.params()).loss(idx, tgt);
         double relF = Math.abs(f1 - f0) / Math.abs(f0);
-        checks.add(new Check("loss preserved (float32)", lp, relF <= LOSS_TOL_FLOAT,
+        checks.add(new Check("loss preserved (float32)", lossClaim, lp, relF <= LOSS_TOL_FLOAT,
                 String.format(Locale.ROOT, "|Δ|/L = %.2e", relF)));
 
-        // 2. Eq. 5 and 6 on derived entries
+        // 2. Eq. 5 and 6 on derived and on new entries
         Map<String, INDArray> derived = derivedEntries(op, cfg);
-        long newEntries = derived.values().stream().mapToLong(mk -> mk.length() - mk.sumNumber().longValue()).sum();
+        Map<String, INDArray> fresh = TrainingState.map(derived, mk -> mk.rsub(1.0));
         Map<String, INDArray> g = gradients(small, idx, tgt);
         Map<String, INDArray> gGrown = gradients(grown, idx, tgt);
         TrainingState gradState = new TrainingState(cfg, small.params(), g, TrainingState.map(g, a -> a.mul(a)),
                 small.step(), small.schedule(), small.scheduleStep());
         TrainingState grownGrad = op.apply(gradState);
-        Worst eq5 = worst(gGrown, grownGrad.adamM(), derived);
-        Worst eq6 = worst(TrainingState.map(gGrown, a -> a.mul(a)), grownGrad.adamV(), derived);
-        checks.add(new Check("Eq. 5: g(G(φ)) = Gm(g(φ))", dp, eq5.error <= DYNAMICS_TOL, eq5 + ", " + newEntries
-                + " new entries not compared"));
-        checks.add(new Check("Eq. 6: g²(G(φ)) = Gv(g²(φ))", dp, eq6.error <= DYNAMICS_TOL, eq6.toString()));
+        Map<String, INDArray> g2Grown = TrainingState.map(gGrown, a -> a.mul(a));
 
         // 3. the first Adam update after growth
         PackedState ps = PackedState.of(small);
@@ -153,27 +176,68 @@ public final class ConformanceKit {
         Map<String, INDArray> expected = new LinkedHashMap<>();
         gm.adamM().forEach((k, mk) -> expected.put(k,
                 mk.div(Transforms.sqrt(gm.adamV().get(k), true).addi(ADAM.eps())).muli(-lr * c)));
-        Worst upd = worst(actual, expected, derived);
-        checks.add(new Check("first Adam update = Adam(Gm(m₁), Gv(v₁))", dp, upd.error <= DYNAMICS_TOL,
-                upd.toString()));
+
+        String[] compared = {"Eq. 5: g(G(φ)) = Gm(g(φ))", "Eq. 6: g²(G(φ)) = Gv(g²(φ))",
+            "first Adam update = Adam(Gm(m₁), Gv(v₁))"};
+        List<Map<String, INDArray>> actuals = List.of(gGrown, g2Grown, actual);
+        List<Map<String, INDArray>> expecteds = List.of(grownGrad.adamM(), grownGrad.adamV(), expected);
+        double[][] perGroup = new double[GROUPS.size()][6];
+        long newEntries = count(fresh);
+        for (int q = 0; q < 3; q++) {
+            Worst onDerived = worst(actuals.get(q), expecteds.get(q), derived, null);
+            Worst onNew = worst(actuals.get(q), expecteds.get(q), fresh, null);
+            for (int gi = 0; gi < GROUPS.size(); gi++) {
+                String group = GROUPS.get(gi);
+                perGroup[gi][2 * q] = worst(actuals.get(q), expecteds.get(q), derived, group).error;
+                perGroup[gi][2 * q + 1] = worst(actuals.get(q), expecteds.get(q), fresh, group).error;
+            }
+            checks.add(new Check(compared[q] + " on derived entries", dynClaim, dp,
+                    onDerived.error <= DYNAMICS_TOL, onDerived.toString()));
+            checks.add(new Check(compared[q] + " on new entries", dynClaim, dpNew,
+                    onNew.error <= DYNAMICS_TOL, newEntries + " new entries: " + onNew));
+        }
+        List<Group> groups = new ArrayList<>();
+        for (int gi = 0; gi < GROUPS.size(); gi++) {
+            double[] e = perGroup[gi];
+            groups.add(new Group(GROUPS.get(gi), count(derived, GROUPS.get(gi)), count(fresh, GROUPS.get(gi)),
+                    e[0], e[1], e[2], e[3], e[4], e[5]));
+        }
         TrainingState grownAfterSmallStep = op.apply(ps.state());
-        Worst commute = worst(actual, difference(grownAfterSmallStep.params(), grown.params()), derived);
-        checks.add(new Check("step then grow = grow then step (information)", false, commute.error <= 1e-6,
-                commute.toString()));
+        Worst commute = worst(actual, difference(grownAfterSmallStep.params(), grown.params()), derived, null);
+        checks.add(new Check("step then grow = grow then step, derived entries (information)", null, false,
+                commute.error <= 1e-6, commute.toString()));
 
         // 4. learning-rate continuity (Eq. 9)
         LrSchedule target = LrSchedule.cosine(2e-3, 10, 2000);
         GrowthSpec spec = GrowthSpec.of(target, 0.55);
         TrainingState placed = op.grow(small, spec);
-        double want = switch (op.claims().schedule()) {
+        double want = switch (claims.schedule()) {
             case GROWTH_TARGET -> target.lr(Math.round(0.55 * small.scheduleStep()));
             case RESTART -> target.lr(0);
             case KEEP -> small.lr();
         };
-        checks.add(new Check("LR continues at " + op.claims().schedule(), true, placed.lr() == want,
-                String.format(Locale.ROOT, "λ = %.6e at step %d, expected %.6e", placed.lr(), placed.scheduleStep(),
-                        want)));
-        return new Report(op.name(), op.claims().description(), cfg, grown.config(), checks);
+        checks.add(new Check("LR continues at " + claims.schedule(), "LR continues at " + claims.schedule(), true,
+                placed.lr() == want, String.format(Locale.ROOT, "λ = %.6e at step %d, expected %.6e", placed.lr(),
+                placed.scheduleStep(), want)));
+        return new Report(op.name(), claims.description(), cfg, grown.config(), (l1 - l0) / Math.abs(l0), checks,
+                groups);
+    }
+
+    /** @return the tensor group of a parameter name: one of {@link #GROUPS} */
+    public static String groupOf(String name) {
+        if (name.startsWith("wte.") || name.startsWith("wpe.")) {
+            return "embeddings";
+        }
+        if (name.startsWith("lm_head.")) {
+            return "head";
+        }
+        if (name.contains(".attn.")) {
+            return "attention";
+        }
+        if (name.contains(".mlp.")) {
+            return "MLP";
+        }
+        return "LayerNorms";
     }
 
     /** The largest scaled error over tensors, and where. */
@@ -185,11 +249,12 @@ public final class ConformanceKit {
     }
 
     /**
-     * max |a − e| / max(|e|∞, |a|∞, floor) per tensor over masked entries, floor = 1e-6 × the largest value
-     * anywhere (so exact zeros such as the key-bias gradient compare by absolute size).
+     * max |a − e| / max(|e|∞, |a|∞, floor) per tensor over masked entries (of one group, or all when
+     * {@code group} is null), floor = 1e-6 × the largest value anywhere (so exact zeros such as the key-bias
+     * gradient compare by absolute size); NaN when no entry is masked.
      */
     private static Worst worst(Map<String, INDArray> actual, Map<String, INDArray> expected,
-                               Map<String, INDArray> mask) {
+                               Map<String, INDArray> mask, String group) {
         double scale = 0;
         for (INDArray a : actual.values()) {
             scale = Math.max(scale, a.amaxNumber().doubleValue());
@@ -198,7 +263,7 @@ public final class ConformanceKit {
         double max = -1;
         for (Map.Entry<String, INDArray> e : actual.entrySet()) {
             INDArray mk = mask.get(e.getKey());
-            if (mk.sumNumber().doubleValue() == 0) {
+            if ((group != null && !groupOf(e.getKey()).equals(group)) || mk.sumNumber().doubleValue() == 0) {
                 continue;
             }
             INDArray a = e.getValue().mul(mk);
@@ -210,24 +275,40 @@ public final class ConformanceKit {
                 where = e.getKey();
             }
         }
-        return new Worst(where, Math.max(max, 0));
+        return new Worst(where, where == null ? Double.NaN : max);
     }
 
-    /** 1 where a grown parameter depends on original parameters, 0 where the operator sets a constant. */
+    private static long count(Map<String, INDArray> mask) {
+        return mask.values().stream().mapToLong(mk -> mk.sumNumber().longValue()).sum();
+    }
+
+    private static long count(Map<String, INDArray> mask, String group) {
+        return mask.entrySet().stream().filter(e -> groupOf(e.getKey()).equals(group))
+                .mapToLong(e -> e.getValue().sumNumber().longValue()).sum();
+    }
+
+    /**
+     * 1 where a grown entry is derived from the original state (its parameter depends on the original
+     * parameters and its first moment on the original moments), 0 where the operator sets either to a
+     * constant: the new entries.
+     */
     private static Map<String, INDArray> derivedEntries(GrowthOperator op, ModelConfig cfg) {
-        TrainingState ones = constantState(cfg, 1);
-        TrainingState twos = constantState(cfg, 2);
-        TrainingState a = op.apply(ones);
-        TrainingState b = op.apply(twos);
+        TrainingState a = op.apply(constantState(cfg, 1));
+        TrainingState b = op.apply(constantState(cfg, 2));
         Map<String, INDArray> mask = new LinkedHashMap<>();
-        a.params().forEach((k, x) -> mask.put(k, Transforms.abs(x.sub(b.params().get(k))).gt(0).castTo(DataType.DOUBLE)));
+        a.params().forEach((k, x) -> {
+            INDArray theta = Transforms.abs(x.sub(b.params().get(k))).gt(0);
+            INDArray m = Transforms.abs(a.adamM().get(k).sub(b.adamM().get(k))).gt(0);
+            mask.put(k, theta.castTo(DataType.DOUBLE).muli(m.castTo(DataType.DOUBLE)));
+        });
         return mask;
     }
 
     private static TrainingState constantState(ModelConfig cfg, double value) {
         Map<String, INDArray> p = new LinkedHashMap<>();
         cfg.parameterShapes().forEach((k, sh) -> p.put(k, Nd4j.valueArrayOf(sh, value, DataType.DOUBLE)));
-        return TrainingState.fresh(cfg, p, LrSchedule.cosine(1e-3, 1, 10));
+        return new TrainingState(cfg, p, TrainingState.map(p, INDArray::dup), TrainingState.map(p, x -> x.mul(x)), 1,
+                LrSchedule.cosine(1e-3, 1, 10), 1);
     }
 
     private static Map<String, INDArray> gradients(TrainingState s, INDArray idx, INDArray tgt) {
