@@ -38,9 +38,13 @@ final class CausalSelfAttention {
         return o;
     }
 
-    /** xOut = xIn + Attn(ln), saving q, k, v, the probabilities and the head outputs in {@code s}. */
+    /**
+     * xOut = xIn + Attn(ln), saving q, k, v, the probabilities and the head outputs in {@code s}. With a
+     * dropout mask on the probabilities, {@code s.att} holds the dropped-out P' = P ⊙ mask the values are
+     * weighted with, and {@code kept} the P softmax's backward needs.
+     */
     static void forward(INDArray ln, INDArray xIn, BlockWeights w, INDArray mask, Activations.Layer s,
-                        INDArray xOut) {
+                        INDArray xOut, INDArray probMask, INDArray kept) {
         project(ln, w.qW(), w.qB(), s.q.all);                               // [B·T, C]
         project(ln, w.kW(), w.kB(), s.k.all);
         project(ln, w.vW(), w.vB(), s.v.all);
@@ -48,6 +52,10 @@ final class CausalSelfAttention {
         long t = mask.size(0);
         s.att.reshape(s.att.size(0), t * t).addiRowVector(mask.reshape(t * t)); // −∞ above the diagonal
         Nd4j.exec(new SoftMax(s.att, s.att, -1));                          // in place, over keys
+        if (probMask != null) {                                            // P' = P ⊙ mask
+            kept.assign(s.att);
+            s.att.muli(probMask);
+        }
         Gemm.run(s.ops.values());                                          // y_h = P v_h  [T, hs]
         xOut.assign(xIn);                                                  // residual
         Gemm.mmAdd(s.y.all, false, w.projW(), false, xOut);
@@ -59,12 +67,15 @@ final class CausalSelfAttention {
      * dL/dln into {@code a.dln}. The residual's own gradient (dOut itself) is left to the caller.
      */
     static void backward(INDArray dOut, INDArray ln, BlockWeights w, Activations.Layer s, Activations a,
-                         BlockWeights g) {
+                         BlockWeights g, INDArray probMask, INDArray kept) {
         projectBackward(s.y.all, dOut, a.ones, g.projW(), g.projB());      // dW_o += yᵀ dOut
         Gemm.mm(dOut, false, w.projW(), true, a.dy.all);                   // dy = dOut W_oᵀ
         Gemm.run(s.ops.dProbs());                                          // dP = dy vᵀ
         Gemm.run(s.ops.dValues());                                         // dv = Pᵀ dy
-        softmaxBackward(s.att, a.dAtt);                                    // dP → dScores, in place
+        if (probMask != null) {                                            // dP = dP' ⊙ mask
+            a.dAtt.muli(probMask);
+        }
+        softmaxBackward(probMask != null ? kept : s.att, a.dAtt);          // dP → dScores, in place
         Gemm.run(s.ops.dQueries());                                        // dq = dS k/√hs
         Gemm.run(s.ops.dKeys());                                           // dk = dSᵀ q/√hs
         Gemm.mm(a.dq.all, false, w.qW(), true, a.dln);                      // dln = dq W_qᵀ + dk W_kᵀ + dv W_vᵀ

@@ -49,6 +49,7 @@ public final class Gpt {
     private INDArray flatIdx;       // [B·T] token ids of the last forward pass
     private INDArray targetIndex;   // [B·T] flat index row·V + target into the logits
     private double dropout;         // probability of dropping, training passes only
+    private double attnDropout;     // probability of dropping an attention probability, training passes only
     private long dropoutSeed;       // seed of the next training pass's masks
     private Dropout dropoutMasks;   // masks for the current batch shape
     private Dropout lastDrop;       // masks of the last forward pass, null when it dropped nothing
@@ -115,7 +116,7 @@ public final class Gpt {
      * @return mean loss in nats per token
      */
     public double lossAndGradients(INDArray idx, INDArray targets, Map<String, INDArray> grads) {
-        double loss = forward(idx, targets, dropout > 0);
+        double loss = forward(idx, targets, dropping());
         backward(grads);
         return loss;
     }
@@ -128,16 +129,35 @@ public final class Gpt {
      *             draws the same masks)
      */
     public void setDropout(double p, long seed) {
+        setDropout(p, 0, seed);
+    }
+
+    /**
+     * Dropout for the training passes that follow, GPT-2's three kinds.
+     *
+     * @param p     probability of dropping an embedding or residual-branch activation (GPT-2: 0.1; 0: none)
+     * @param pAttn probability of dropping an attention probability (GPT-2's attn_pdrop: 0.1; 0: none)
+     * @param seed  seed of the masks of the next pass
+     */
+    public void setDropout(double p, double pAttn, long seed) {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), found " + p);
         }
+        if (!(pAttn >= 0 && pAttn < 1)) {
+            throw new IllegalArgumentException("attention dropout must be in [0, 1), found " + pAttn);
+        }
         this.dropout = p;
+        this.attnDropout = pAttn;
         this.dropoutSeed = seed;
+    }
+
+    private boolean dropping() {
+        return dropout > 0 || attnDropout > 0;
     }
 
     /** The loss of a training pass (with dropout, if set) without gradients: for gradient checks. */
     double trainingLoss(INDArray idx, INDArray targets) {
-        return forward(idx, targets, dropout > 0);
+        return forward(idx, targets, dropping());
     }
 
     private double forward(INDArray idx, INDArray targets, boolean drop) {
@@ -163,7 +183,8 @@ public final class Gpt {
                 Activations.Layer s = a.layers[l];
                 BlockWeights w = blocks[l];
                 LayerNorm.forward(a.x[l], w.ln1W(), w.ln1B(), config.layerNormEps(), s.ln1);
-                CausalSelfAttention.forward(s.ln1.out, a.x[l], w, mask, s, s.xMid);
+                CausalSelfAttention.forward(s.ln1.out, a.x[l], w, mask, s, s.xMid,
+                        d == null || d.probs == null ? null : d.probs[l], d == null || d.kept == null ? null : d.kept[l]);
                 if (d != null) {   // x' = x + mask ⊙ Attn(LN(x))
                     s.xMid.subi(a.x[l]).muli(d.attn[l]).addi(a.x[l]);
                 }
@@ -235,7 +256,8 @@ public final class Gpt {
                 Dropout d = lastDrop;
                 Mlp.backward(d == null ? a.dx : d.masked(a.dx, d.mlp[l]), s.ln2.out, w, s, a, g); // dx: dL/dx_{l+1}
                 LayerNorm.backward(a.dln, s.ln2, w.ln2W(), a.dx, g.ln2W(), g.ln2B(), a.ones); // now dL/dx'
-                CausalSelfAttention.backward(d == null ? a.dx : d.masked(a.dx, d.attn[l]), s.ln1.out, w, s, a, g);
+                CausalSelfAttention.backward(d == null ? a.dx : d.masked(a.dx, d.attn[l]), s.ln1.out, w, s, a, g,
+                        d == null || d.probs == null ? null : d.probs[l], d == null || d.kept == null ? null : d.kept[l]);
                 LayerNorm.backward(a.dln, s.ln1, w.ln1W(), a.dx, g.ln1W(), g.ln1B(), a.ones); // now dL/dx_l
             }
         }
@@ -253,8 +275,9 @@ public final class Gpt {
 
     /** The dropout masks for this batch shape, drawn from the current seed. */
     private Dropout dropoutFor(int b, int t) {
-        if (dropoutMasks == null || dropoutMasks.batch != b || dropoutMasks.seq != t || dropoutMasks.p != dropout) {
-            dropoutMasks = new Dropout(config, params.get("wte.weight").dataType(), b, t, dropout);
+        if (dropoutMasks == null || dropoutMasks.batch != b || dropoutMasks.seq != t || dropoutMasks.p != dropout
+                || dropoutMasks.pAttn != attnDropout) {
+            dropoutMasks = new Dropout(config, params.get("wte.weight").dataType(), b, t, dropout, attnDropout);
         }
         dropoutMasks.draw(dropoutSeed);
         return dropoutMasks;

@@ -2,6 +2,7 @@ package org.staged.models;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,45 @@ public class GptTest {
             double rel = Math.sqrt(d[0]) / Math.sqrt(norm2);
             assertTrue(norm2 > 1e-12 && rel <= 1e-6, name + ": relative error " + rel);
         }
+    }
+
+    @Test
+    public void gradientsWithAttentionDropoutMatchFiniteDifferencesUnderTheSameMasks() {
+        ModelConfig cfg = ModelConfig.preset("micro");
+        Map<String, INDArray> p = randomParams(cfg, 10, DataType.DOUBLE);
+        Gpt gpt = new Gpt(cfg, p);
+        SplittableRandom rng = new SplittableRandom(6);
+        INDArray idx = tokens(rng, 2, 6, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 2, 6, cfg.vocabSize());
+        for (double residual : new double[] {0, 0.2}) {
+            gpt.setDropout(residual, 0.3, 43);
+            Map<String, INDArray> g = TrainingState.zerosLike(p);
+            double trainLoss = gpt.lossAndGradients(idx, tgt, g);
+            assertTrue(Math.abs(trainLoss - gpt.loss(idx, tgt)) > 1e-6, "attention dropout changes the training loss");
+            // every tensor the attention probabilities' gradient flows into, and those beyond them
+            for (String name : List.of("h.0.attn.q.weight", "h.0.attn.k.weight", "h.1.attn.v.weight",
+                    "h.1.attn.q.bias", "h.0.ln_1.weight", "wte.weight", "wpe.weight")) {
+                double[] d = finiteDifference(p.get(name), g.get(name), () -> gpt.trainingLoss(idx, tgt));
+                double rel = Math.sqrt(d[0]) / Math.sqrt(d[1]);
+                assertTrue(d[1] > 1e-12 && rel <= 1e-6, name + " (residual dropout " + residual + "): relative error "
+                        + rel);
+            }
+        }
+    }
+
+    @Test
+    public void attentionDropoutDrawsAfterTheOtherMasksSoTheyStayTheSame() {
+        ModelConfig cfg = ModelConfig.preset("micro");
+        Map<String, INDArray> p = randomParams(cfg, 12, DataType.DOUBLE);
+        SplittableRandom rng = new SplittableRandom(7);
+        INDArray idx = tokens(rng, 2, 6, cfg.vocabSize());
+        INDArray tgt = tokens(rng, 2, 6, cfg.vocabSize());
+        Gpt a = new Gpt(cfg, p);
+        a.setDropout(0.2, 44);
+        Gpt b = new Gpt(cfg, p);
+        b.setDropout(0.2, 0, 44);
+        assertEquals(a.trainingLoss(idx, tgt), b.trainingLoss(idx, tgt), 0.0);
+        expectThrows(IllegalArgumentException.class, () -> b.setDropout(0.1, 1.0, 1));
     }
 
     @Test

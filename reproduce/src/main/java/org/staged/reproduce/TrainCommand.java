@@ -46,6 +46,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", description = "dropout on embeddings and residual branches; GPT-2 used 0.1 "
             + "(default: ${DEFAULT-VALUE})")
     double dropout = 0;
+    @Option(names = "--attn-dropout", description = "dropout on the attention probabilities; GPT-2 used 0.1 "
+            + "(default: ${DEFAULT-VALUE})")
+    double attnDropout = 0;
     @Option(names = "--warmup", description = "warmup steps (default: 10%% of --steps)")
     Long warmup;
     @Option(names = "--seed", description = "seed of initialisation, split and data order (default: ${DEFAULT-VALUE})")
@@ -73,9 +76,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout must be in [0, 1), found " + dropout);
         }
+        if (!(attnDropout >= 0 && attnDropout < 1)) {
+            throw new IllegalArgumentException("--attn-dropout must be in [0, 1), found " + attnDropout);
+        }
         Bench.setThreads(threads);
         TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer, context), dataDir, sources, maxChars, valFraction,
-                tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout,
+                tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout, attnDropout,
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
                 out != null ? out : Path.of("runs", config), init);
         Trainer.Result r = job.run(!quiet);

@@ -37,6 +37,7 @@ import org.staged.models.train.Trainer;
  * @param batch           sequences per step
  * @param lr              peak learning rate
  * @param dropout         dropout on embeddings and residual branches during training
+ * @param attnDropout     dropout on the attention probabilities during training
  * @param warmup          warmup steps
  * @param evalEvery       steps between validation evaluations
  * @param evalBatches     validation batches per evaluation
@@ -47,7 +48,8 @@ import org.staged.models.train.Trainer;
  *                        schedule, position and cumulative tokens and FLOPs carry over
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
-                       String tokenizer, long steps, int batch, double lr, double dropout, long warmup, int evalEvery,
+                       String tokenizer, long steps, int batch, double lr, double dropout, double attnDropout,
+                       long warmup, int evalEvery,
                        int evalBatches, int checkpointEvery, long seed, Path out, Path init) {
     /** File holding the options a run was started with. */
     public static final String OPTIONS = "run.json";
@@ -90,7 +92,8 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     public Trainer.Result run(boolean progress) {
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
-        TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout);
+        TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
+                attnDropout);
         checkOptions();
         TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
         if (init != null) {
@@ -141,7 +144,8 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     }
 
     private TrainJob withoutPaths() {
-        return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, warmup,
+        return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, attnDropout,
+                warmup,
                 evalEvery, evalBatches, checkpointEvery, seed, null, init);
     }
 

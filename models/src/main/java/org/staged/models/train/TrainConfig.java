@@ -10,13 +10,20 @@ package org.staged.models.train;
  * @param checkpointEvery steps between checkpoints; a multiple of {@code evalEvery} (0: only at the end)
  * @param seed            data-order seed (and, with the step, the dropout masks')
  * @param dropout         dropout on embeddings and residual branches during training (GPT-2: 0.1)
+ * @param attnDropout     dropout on the attention probabilities during training (GPT-2's attn_pdrop: 0.1)
  */
 public record TrainConfig(int batchSize, long steps, int evalEvery, int evalBatches, int checkpointEvery, long seed,
-                          double dropout) {
+                          double dropout, double attnDropout) {
 
     /** Without dropout. */
     public TrainConfig(int batchSize, long steps, int evalEvery, int evalBatches, int checkpointEvery, long seed) {
-        this(batchSize, steps, evalEvery, evalBatches, checkpointEvery, seed, 0);
+        this(batchSize, steps, evalEvery, evalBatches, checkpointEvery, seed, 0, 0);
+    }
+
+    /** Without attention-probability dropout. */
+    public TrainConfig(int batchSize, long steps, int evalEvery, int evalBatches, int checkpointEvery, long seed,
+                       double dropout) {
+        this(batchSize, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout, 0);
     }
 
     /** Validates every field and names the offending one. */
@@ -29,6 +36,7 @@ public record TrainConfig(int batchSize, long steps, int evalEvery, int evalBatc
                 "checkpointEvery must be a non-negative multiple of evalEvery (" + evalEvery + "), found "
                         + checkpointEvery);
         check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), found " + dropout);
+        check(attnDropout >= 0 && attnDropout < 1, "attnDropout must be in [0, 1), found " + attnDropout);
     }
 
     private static void check(boolean ok, String message) {

@@ -162,7 +162,7 @@ public final class Trainer {
                 TokenBatches.Batch b = batches.next();
                 double lr = s.lr();
                 ps.zeroGrads();
-                gpt.setDropout(cfg.dropout(), cfg.seed() * 1_000_003L + s.step());   // same masks after a resume
+                gpt.setDropout(cfg.dropout(), cfg.attnDropout(), cfg.seed() * 1_000_003L + s.step());   // same masks after a resume
                 double loss = gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
                 lossSum += loss;
                 lossCount++;

@@ -39,13 +39,17 @@ public class TrainerTest {
     }
 
     private static Trainer trainer(Path dir, int steps, double dropout) {
-        return new Trainer(new TrainConfig(4, steps, 2, 2, 4, 42, dropout), AdamConfig.defaults(), stream(4000, 1),
-                stream(600, 2), dir, false);
+        return trainer(dir, steps, dropout, 0);
+    }
+
+    private static Trainer trainer(Path dir, int steps, double dropout, double attnDropout) {
+        return new Trainer(new TrainConfig(4, steps, 2, 2, 4, 42, dropout, attnDropout), AdamConfig.defaults(),
+                stream(4000, 1), stream(600, 2), dir, false);
     }
 
     @DataProvider
     public Object[][] dropouts() {
-        return new Object[][] {{0.0}, {0.1}};
+        return new Object[][] {{0.0, 0.0}, {0.1, 0.0}, {0.1, 0.1}};
     }
 
     @Test
@@ -62,13 +66,13 @@ public class TrainerTest {
     }
 
     @Test(dataProvider = "dropouts")
-    public void resumeAfterCrashIsBitIdentical(double dropout) throws IOException {
+    public void resumeAfterCrashIsBitIdentical(double dropout, double attnDropout) throws IOException {
         Path straight = Files.createTempDirectory("run");
-        trainer(straight, 12, dropout).run(fresh(), 0, 0);
+        trainer(straight, 12, dropout, attnDropout).run(fresh(), 0, 0);
 
         Path crashed = Files.createTempDirectory("run");
         try {
-            trainer(crashed, 12, dropout).onRow(r -> {
+            trainer(crashed, 12, dropout, attnDropout).onRow(r -> {
                 if (r.step() == 10) {
                     throw new IllegalStateException("killed");  // after rows 2..10 and the checkpoint at 8
                 }
@@ -79,7 +83,7 @@ public class TrainerTest {
         assertEquals(TrainLog.read(crashed.resolve(Trainer.LOG)).size(), 5);
         Files.writeString(crashed.resolve(Trainer.LOG), "12,76", java.nio.file.StandardOpenOption.APPEND); // torn row
         assertTrue(Trainer.canResume(crashed));
-        trainer(crashed, 12, dropout).resume();
+        trainer(crashed, 12, dropout, attnDropout).resume();
         assertEquals(Files.readAllLines(crashed.resolve(Trainer.LOG)), Files.readAllLines(straight.resolve(Trainer.LOG)));
         assertEquals(Files.readAllBytes(crashed.resolve(Trainer.CHECKPOINT)),
                 Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));

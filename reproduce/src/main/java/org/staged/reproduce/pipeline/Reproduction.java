@@ -301,7 +301,7 @@ public final class Reproduction {
         }
         Preset.Training tr = preset.training();
         Trainer trainer = new Trainer(new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(),
-                ctx.seed(), tr.dropout()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir,
+                ctx.seed(), tr.dropout(), tr.attnDropout()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir,
                 progress && !pool.parallel()).keepSnapshots().stopWhen(stop);
         Path startFile = dir.resolve(RunFiles.START);
         long scheduleStart;
@@ -374,7 +374,7 @@ public final class Reproduction {
                 steps = Math.min(steps, Math.max(preset.training().evalEvery(), Math.round(preset.ablationSteps() * end)));
             }
             Curve grown = train(ctx, dir, title, shapes[k + 1], steps, stop,
-                    () -> grow(ctx, snapshot, spec, p, run.restart(), dir, after));
+                    () -> grow(ctx, snapshot, spec, p, run, dir, after));
             growths.add(new Growth(spec, p, p.preGrowth().valLoss(), RunFiles.lossAfterGrowth(dir, after[0])));
             parent = grown;
             parentDir = dir;
@@ -384,12 +384,12 @@ public final class Reproduction {
     }
 
     /** Grows a parent's snapshot and records the growth (points, loss before and after) beside the stage. */
-    private Start grow(Ctx ctx, Path snapshot, String spec, GrowthPoints.Point p, boolean restart, Path dir,
+    private Start grow(Ctx ctx, Path snapshot, String spec, GrowthPoints.Point p, Preset.GrownRun run, Path dir,
                        double[] lossAfter) {
         Checkpoint.Loaded l = Checkpoint.load(snapshot);
         GrowthOperator op = registry.stage(spec);
         GrowthSpec gs = new GrowthSpec(ctx.schedule(), (double) p.growthTarget() / l.state().scheduleStep(),
-                restart ? ScheduleContinuation.RESTART : null);
+                run.restart() ? ScheduleContinuation.RESTART : null, run.rewarm());
         TrainingState g = GrowthOperators.growChecked(op, l.state(), gs);
         Preset.Training tr = preset.training();
         Trainer probe = new Trainer(new TrainConfig(tr.batch(), 1, tr.evalEvery(), tr.evalBatches(), 0, ctx.seed()),

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
+import org.staged.api.growth.GrowthOperators;
 import org.staged.reproduce.TrainJob;
 
 /**
@@ -54,9 +55,10 @@ public record Preset(String name, String description, Data data, Training traini
      * @param evalBatches   validation batches per point
      * @param dropout       dropout on embeddings and residual branches (GPT-2: 0.1; it also breaks the
      *                      symmetry of width-grown models)
+     * @param attnDropout   dropout on the attention probabilities (GPT-2's attn_pdrop: 0.1; default 0)
      */
     public record Training(int batch, double lr, long warmup, long decaySteps, int evalEvery, int evalBatches,
-                           double dropout) {
+                           double dropout, double attnDropout) {
         /** @return the LR schedule every run of a target follows */
         public LrSchedule schedule(Target target) {
             return new LrSchedule(lr, warmup, decaySteps > 0 ? decaySteps : target.steps(), LrSchedule.Decay.COSINE,
@@ -109,8 +111,10 @@ public record Preset(String name, String description, Data data, Training traini
      * @param stages   growth spec per growth, e.g. {@code [width]}, {@code [width,width]}, {@code [depth, depth]}
      * @param ablation whether this is one of Figure 3's ablations (trained briefly, not in Tables 1–2)
      * @param restart  whether the LR schedule restarts after growth instead of continuing at GROWTH-TARGET
+     * @param rewarm   steps of LR re-warmup after every growth (the authors' code: 150–200), 0 for none
      */
-    public record GrownRun(String name, Schedule schedule, List<String> stages, boolean ablation, boolean restart) {
+    public record GrownRun(String name, Schedule schedule, List<String> stages, boolean ablation, boolean restart,
+                           long rewarm) {
         /** @return a folder-safe label, e.g. {@code 2xW-manual} or {@code ablation-stack-copy} */
         public String label() {
             return ablation ? "ablation-" + name : name + "-" + schedule.name().toLowerCase(Locale.ROOT);
@@ -167,7 +171,8 @@ public record Preset(String name, String description, Data data, Training traini
         Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")), f.positiveDouble("train.lr"),
                 f.positiveLong("train.warmup"), f.has("train.lr_decay_steps") ? nonNegative(f, "train.lr_decay_steps") : 0,
                 Math.toIntExact(f.positiveLong("train.eval_every")),
-                Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f));
+                Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f, "train.dropout"),
+                f.has("train.attn_dropout") ? dropout(f, "train.attn_dropout") : 0);
         if (training.decaySteps() > 0 && training.decaySteps() <= training.warmup()) {
             throw f.error("train.lr_decay_steps", "0 or more than train.warmup (" + training.warmup() + ")",
                     String.valueOf(training.decaySteps()));
@@ -224,8 +229,8 @@ public record Preset(String name, String description, Data data, Training traini
         return preset;
     }
 
-    private static double dropout(PresetFile f) {
-        String v = f.string("train.dropout");
+    private static double dropout(PresetFile f, String key) {
+        String v = f.string(key);
         try {
             double x = Double.parseDouble(v);
             if (x >= 0 && x < 1) {
@@ -234,7 +239,7 @@ public record Preset(String name, String description, Data data, Training traini
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw f.error("train.dropout", "a probability in [0, 1)", v);
+        throw f.error(key, "a probability in [0, 1)", v);
     }
 
     private static long nonNegative(PresetFile f, String key) {
@@ -252,25 +257,45 @@ public record Preset(String name, String description, Data data, Training traini
 
     /**
      * {@code manual.NAME = SPEC}, {@code practical.NAME = SPEC[; SPEC]} (one SPEC per growth), or
-     * {@code ablation.NAME = SPEC [@restart]}.
+     * {@code ablation.NAME = SPEC}, each optionally followed by {@code @rewarm=N} (and an ablation by
+     * {@code @restart}). A SPEC is operators joined by ',', each with options in parentheses:
+     * {@code width(moments=matched)}.
      */
     private static GrownRun run(PresetFile f, String key, Schedule schedule) {
         String v = f.string(key);
         boolean ablation = key.startsWith("ablation.");
-        boolean restart = ablation && v.endsWith("@restart");
-        String specs = restart ? v.substring(0, v.length() - "@restart".length()) : v;
+        String[] parts = v.split("@");
+        boolean restart = false;
+        long rewarm = 0;
+        String expected = "operator names joined by ',' (one growth) and ';' (stages), e.g. 'width; width' or "
+                + "'width(moments=matched)', optionally followed by @rewarm=STEPS" + (ablation ? " or @restart" : "");
+        for (int i = 1; i < parts.length; i++) {
+            String mod = parts[i].trim();
+            if (mod.equals("restart") && ablation) {
+                restart = true;
+            } else if (mod.matches("rewarm=[0-9]+")) {
+                rewarm = Long.parseLong(mod.substring("rewarm=".length()));
+            } else {
+                throw f.error(key, expected, v);
+            }
+        }
         List<String> stages = new ArrayList<>();
-        for (String spec : specs.split(";")) {
-            String st = spec.replace(" ", "");
-            if (!st.matches("[a-z0-9-]+(,[a-z0-9-]+)*")) {
-                throw f.error(key, "operator names joined by ',' (one growth) and ';' (stages), e.g. 'width; width'"
-                        + (ablation ? ", optionally followed by @restart" : ""), v);
+        GrowthOperators registry = GrowthOperators.discover();
+        for (String spec : parts[0].split(";")) {
+            String st = spec.trim();
+            if (!st.matches("[a-z0-9-]+(\\([^()]*\\))?(\\s*,\\s*[a-z0-9-]+(\\([^()]*\\))?)*")) {
+                throw f.error(key, expected, v);
+            }
+            try {
+                st = registry.stage(st).name();   // one spelling per operator: the folder and report key
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.where(key) + ": " + e.getMessage(), e);
             }
             stages.add(st);
         }
         if (ablation && stages.size() != 1) {
             throw f.error(key, "one growth (an ablation has one stage)", v);
         }
-        return new GrownRun(key.substring(key.indexOf('.') + 1), schedule, stages, ablation, restart);
+        return new GrownRun(key.substring(key.indexOf('.') + 1), schedule, stages, ablation, restart, rewarm);
     }
 }

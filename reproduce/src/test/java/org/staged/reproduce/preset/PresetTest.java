@@ -45,6 +45,30 @@ public class PresetTest {
         assertEquals(Preset.load(f.toString()).seeds(), List.of(4L, 5L));
     }
 
+    @Test
+    public void runsNameOperatorOptionsAndARewarmup() {
+        Preset p = Preset.parse("my.preset", Preset.text("quick").replace("manual.2xD = depth", "manual.2xD = depth\n"
+                + "manual.2xW-matched = width( moments=matched , noise=0.01 ) @rewarm=150\n"
+                + "practical.2x2xW-m = width(moments=matched); width(moments=matched) @rewarm=20\n"
+                + "train.attn_dropout = 0.1"));
+        Preset.GrownRun m = p.runs().stream().filter(r -> r.name().equals("2xW-matched")).findFirst().orElseThrow();
+        assertEquals(m.stages(), List.of("width(moments=matched, noise=0.01)"));
+        assertEquals(m.rewarm(), 150);
+        Preset.GrownRun two = p.runs().stream().filter(r -> r.name().equals("2x2xW-m")).findFirst().orElseThrow();
+        assertEquals(two.stages(), List.of("width(moments=matched)", "width(moments=matched)"));
+        assertEquals(two.rewarm(), 20);
+        assertEquals(p.training().attnDropout(), 0.1);
+        assertEquals(Preset.load("quick").training().attnDropout(), 0.0);
+        String e = errorOf("manual.2xW = width", "manual.2xW = width(moments=half)");
+        assertTrue(e.startsWith("my.preset:") && e.contains("manual.2xW") && e.contains("moments=half"), e);
+        e = errorOf("manual.2xW = width", "manual.2xW = width @rewarm=soon");
+        assertTrue(e.contains("manual.2xW") && e.contains("@rewarm=STEPS"), e);
+        e = errorOf("manual.2xW = width", "manual.2xW = width @restart");
+        assertTrue(e.contains("manual.2xW"), "a restart is an ablation's: " + e);
+        e = errorOf("train.dropout = 0.1", "train.dropout = 0.1\ntrain.attn_dropout = 1");
+        assertTrue(e.contains("train.attn_dropout") && e.contains("[0, 1)"), e);
+    }
+
     private static String errorOf(String from, String to) {
         String text = Preset.text("quick");
         assertTrue(text.contains(from), from);
