@@ -173,7 +173,7 @@ public final class GrowthOperators {
      */
     public List<GrowthOperator> stages(String spec) {
         List<GrowthOperator> out = new ArrayList<>();
-        for (String s : spec.split(";")) {
+        for (String s : splitOutsideParentheses(spec, ';')) {
             out.add(stage(s));
         }
         return out;

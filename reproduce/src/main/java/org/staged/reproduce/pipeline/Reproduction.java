@@ -120,11 +120,13 @@ public final class Reproduction {
         List<Block> blocks = new ArrayList<>();
         try (RunPool p = new RunPool(preset.parallelRuns())) {
             pool = p;
+            List<Callable<Block>> each = new ArrayList<>();
             for (Preset.Target t : preset.targets()) {
                 for (long seed : preset.seeds()) {
-                    blocks.add(block(dir, t, seed));
+                    each.add(() -> block(dir, t, seed));
                 }
             }
+            blocks.addAll(p.coordinated(each));
         }
         eta.finish();
         return blocks;
@@ -211,7 +213,7 @@ public final class Reproduction {
         return new Block(target, seed, baseline, base, evaluated, ablations, constants);
     }
 
-    private ZeroShot zeroShot(DataDir dir) {
+    private synchronized ZeroShot zeroShot(DataDir dir) {
         if (zeroShot == null) {
             zeroShot = new ZeroShot(dir, preset.eval());
         }
@@ -395,7 +397,7 @@ public final class Reproduction {
         Trainer probe = new Trainer(new TrainConfig(tr.batch(), 1, tr.evalEvery(), tr.evalBatches(), 0, ctx.seed()),
                 AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, false);
         lossAfter[0] = probe.validationLoss(g);
-        RunFiles.writeGrowth(dir, spec, snapshot, p, g.scheduleStep(), lossAfter[0]);
+        RunFiles.writeGrowth(dir, spec, snapshot, p, g.scheduleStep(), run.rewarm(), lossAfter[0]);
         JsonNode x = l.extra();
         return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), x.get("epoch").asLong(),
                 x.get("cursor").asInt());

@@ -30,7 +30,7 @@ final class RunFiles {
 
     /** Records a growth beside its stage: the points, the operator, the loss before and after. */
     static void writeGrowth(Path dir, String spec, Path snapshot, GrowthPoints.Point p, long continuedAt,
-                            double lossAfter) {
+                            long rewarm, double lossAfter) {
         ObjectNode gj = JSON.createObjectNode();
         gj.put("operator", spec);
         gj.put("from", snapshot.toString());
@@ -38,6 +38,7 @@ final class RunFiles {
         gj.put("pre_growth_schedule_step", p.preGrowthSchedule());
         gj.put("growth_target_step", p.growthTarget());
         gj.put("continued_at_step", continuedAt);
+        gj.put("lr_rewarm_steps", rewarm);
         gj.put("rho", p.rho());
         gj.put("how", p.how());
         gj.put("loss_before", p.preGrowth().valLoss());

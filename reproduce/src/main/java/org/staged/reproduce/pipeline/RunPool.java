@@ -58,6 +58,42 @@ final class RunPool implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Runs tasks that themselves hand runs to this pool (one target and seed each), each on a thread of its
+     * own, so the workers take the next seed's runs while one seed waits for its slowest run. Results come
+     * back in the tasks' order; with one worker they run in order on the calling thread.
+     *
+     * @throws RuntimeException the first failure (in task order), unwrapped
+     */
+    <T> List<T> coordinated(List<Callable<T>> tasks) {
+        if (pool == null || tasks.size() <= 1) {
+            return all(tasks);
+        }
+        ExecutorService coordinators = Executors.newFixedThreadPool(tasks.size(), r -> {
+            Thread t = new Thread(r, "seed");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            tasks.forEach(t -> futures.add(coordinators.submit(t)));
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (ExecutionException e) {
+                    throw unwrap(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for runs", e);
+                }
+            }
+            return out;
+        } finally {
+            coordinators.shutdownNow();
+        }
+    }
+
     private static <T> T call(Callable<T> t) {
         try {
             return t.call();

@@ -23,10 +23,10 @@ final class Shapes {
      * @throws IllegalArgumentException when no halving of {@code grown} is what the operators grow from
      */
     static ModelConfig original(GrowthOperators registry, String spec, ModelConfig grown) {
-        String[] ops = spec.split(",");
+        List<String> ops = GrowthOperators.splitOutsideParentheses(spec, ',');
         ModelConfig c = grown;
-        for (int i = ops.length - 1; i >= 0; i--) {
-            c = undo(registry.get(ops[i]), c);
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            c = undo(registry.get(ops.get(i)), c);
         }
         return c;
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.TreeMap;
 import org.staged.api.AtomicFiles;
@@ -49,8 +50,8 @@ public final class ZeroShot {
     private final String wikitext;
     private final long wikitextWords;
     private final List<Lambada.Item> lambada;
-    private Tokenizer encodedWith;   // the tokenizer wikiTokens came from: every run of a seed shares one
-    private int[] wikiTokens;
+    // WikiText in each seed's tokens: every run of a seed shares its tokenizer, and seeds may run side by side
+    private final Map<Tokenizer, int[]> wikiTokens = new java.util.IdentityHashMap<>();
 
     /** Reads the shares of both test sets the preset asks for. */
     ZeroShot(DataDir dir, Preset.Evaluation e) {
@@ -107,11 +108,7 @@ public final class ZeroShot {
 
     /** @return the scored share of WikiText in {@code tok}'s tokens, encoded once for all the runs of a seed */
     private synchronized int[] wikiTokens(Tokenizer tok) {
-        if (encodedWith != tok) {
-            wikiTokens = tok.encode(wikitext);
-            encodedWith = tok;
-        }
-        return wikiTokens;
+        return wikiTokens.computeIfAbsent(tok, t -> t.encode(wikitext));
     }
 
     /** @return about {@code n} steps spread evenly over a run's log rows, always including its last */
