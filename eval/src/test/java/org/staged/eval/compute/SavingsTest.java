@@ -45,6 +45,36 @@ public class SavingsTest {
     }
 
     @Test
+    public void aCrossingInTheOriginalsPartIsNotCreditedToTheGrowth() {
+        // the staged curve grows at compute 100 (its loss 3.0 there): a baseline value of 3.5 is reached at
+        // 10^1.5 ≈ 31.6, before growth; 2.75 at 316.2, after it
+        Savings.Outcome before = Savings.outcome(800, 3.5, STAGED, 100, Savings.Direction.LOWER_IS_BETTER);
+        assertEquals(before.kind(), Savings.Kind.BEFORE_GROWTH);
+        assertEquals(before.percent(), 100 * (1 - Math.pow(10, 1.5) / 800), 1e-9);
+        assertFalse(before.credited().isPresent());
+        Savings.Outcome after = Savings.outcome(800, 2.75, STAGED, 100, Savings.Direction.LOWER_IS_BETTER);
+        assertEquals(after.kind(), Savings.Kind.SAVED);
+        assertEquals(after.credited().getAsDouble(), 100 * (1 - Math.pow(10, 2.5) / 800), 1e-9);
+        assertEquals(Savings.outcome(800, 2.0, STAGED, 100, Savings.Direction.LOWER_IS_BETTER).kind(),
+                Savings.Kind.NOT_REACHED);
+        assertEquals(Savings.Outcome.noSignal().kind(), Savings.Kind.NO_SIGNAL);
+    }
+
+    @Test
+    public void theRunningMeanIsCentredAndShrinksAtTheEnds() {
+        List<Savings.Point> c = List.of(new Savings.Point(1, 1), new Savings.Point(2, 5), new Savings.Point(3, 3),
+                new Savings.Point(4, 7), new Savings.Point(5, 4), new Savings.Point(6, 9));
+        List<Savings.Point> m = Savings.runningMean(c, 5);
+        assertEquals(m.get(0).value(), 1.0, 0);                     // alone at the end
+        assertEquals(m.get(1).value(), 3.0, 1e-12);                 // (1 + 5 + 3) / 3
+        assertEquals(m.get(2).value(), 4.0, 1e-12);                 // (1 + 5 + 3 + 7 + 4) / 5
+        assertEquals(m.get(3).value(), 5.6, 1e-12);                 // (5 + 3 + 7 + 4 + 9) / 5
+        assertEquals(m.get(5).value(), 9.0, 0);
+        assertEquals(m.get(4).compute(), 5.0, 0);
+        expectThrows(IllegalArgumentException.class, () -> Savings.runningMean(c, 4));
+    }
+
+    @Test
     public void seedSummaryMatchesTheTInterval() {
         SeedSummary s = SeedSummary.of(new double[] {10, 12, 14}, 0.95);
         assertEquals(s.mean(), 12.0, 1e-12);

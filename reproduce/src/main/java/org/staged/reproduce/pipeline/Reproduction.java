@@ -69,10 +69,16 @@ public final class Reproduction {
 
     /**
      * A grown run: the curve of each stage (the original's first) up to where the next stage grew from it,
-     * and the growths between them.
+     * the folder each was trained in, and the growths between them; its zero-shot points lie on the same
+     * segments (each PRE-GROWTH, then along the last stage).
      */
-    public record Staged(Preset.GrownRun run, List<Curve> segments, List<Growth> growths, Path dir,
+    public record Staged(Preset.GrownRun run, List<Curve> segments, List<Path> dirs, List<Growth> growths,
                          List<ZeroShot.Point> zeroShot) {
+        /** @return the last stage's folder */
+        public Path dir() {
+            return dirs.get(dirs.size() - 1);
+        }
+
         /** @return (compute, validation loss) along the whole staged run, compute counting every stage */
         public List<double[]> lossCurve() {
             List<double[]> pts = new ArrayList<>();
@@ -190,24 +196,51 @@ public final class Reproduction {
         List<Staged> done = pool.all(grown);
         Map<String, Staged> ablations = new LinkedHashMap<>();
         done.subList(preset.runs().size(), done.size()).forEach(s -> ablations.put(s.run().label(), s));
-        // Table 2: zero-shot metrics at the baseline's checkpoints and along every run's last stage
+        // Table 2: zero-shot metrics at the baseline's checkpoints and on every run's segments, as Table 1 compares
+        // them: each PRE-GROWTH (shared originals evaluated once), then along the last stage
         ZeroShot zs = zeroShot(dir);
         int n = preset.eval().points();
-        java.util.TreeSet<Long> steps = new java.util.TreeSet<>(target.checkpoints());
-        steps.addAll(ZeroShot.spread(baseline.rows(), n));
-        eta.evaluating(target.name() + " seed " + seed);
-        List<Callable<List<ZeroShot.Point>>> evals = new ArrayList<>();
-        evals.add(() -> zs.evaluate(seedDir.resolve("baseline"), baseline.rows(), List.copyOf(steps), tok));
-        for (Staged s : done.subList(0, preset.runs().size())) {
-            Curve last = s.segments().get(s.segments().size() - 1);
-            evals.add(() -> zs.evaluate(s.dir(), last.rows(), ZeroShot.spread(last.rows(), n), tok));
+        Map<Path, java.util.TreeSet<Long>> at = new LinkedHashMap<>();
+        Map<Path, List<TrainLog.Row>> rowsOf = new LinkedHashMap<>();
+        at.computeIfAbsent(seedDir.resolve("baseline"), k -> new java.util.TreeSet<>(target.checkpoints()))
+                .addAll(ZeroShot.spread(baseline.rows(), n));
+        rowsOf.put(seedDir.resolve("baseline"), baseline.rows());
+        List<Staged> tabled = done.subList(0, preset.runs().size());
+        for (Staged s : tabled) {
+            for (int k = 0; k < s.segments().size(); k++) {
+                List<TrainLog.Row> rows = s.segments().get(k).rows();
+                boolean last = k == s.segments().size() - 1;
+                at.computeIfAbsent(s.dirs().get(k), d -> new java.util.TreeSet<>())
+                        .addAll(last ? ZeroShot.spread(rows, n) : List.of(rows.get(rows.size() - 1).step()));
+                rowsOf.merge(s.dirs().get(k), rows, (a, b) -> a.size() >= b.size() ? a : b);
+            }
         }
-        List<List<ZeroShot.Point>> points = pool.all(evals);
-        List<ZeroShot.Point> base = points.get(0);
+        eta.evaluating(target.name() + " seed " + seed);
+        List<Path> dirs = List.copyOf(at.keySet());
+        List<Callable<List<ZeroShot.Point>>> evals = new ArrayList<>();
+        dirs.forEach(d -> evals.add(() -> zs.evaluate(d, rowsOf.get(d), List.copyOf(at.get(d)), tok)));
+        List<List<ZeroShot.Point>> evaluatedPoints = pool.all(evals);
+        Map<Path, Map<Long, ZeroShot.Point>> byDir = new LinkedHashMap<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            Map<Long, ZeroShot.Point> m = new LinkedHashMap<>();
+            evaluatedPoints.get(i).forEach(pt -> m.put(pt.step(), pt));
+            byDir.put(dirs.get(i), m);
+        }
+        List<ZeroShot.Point> base = List.copyOf(byDir.get(seedDir.resolve("baseline")).values());
         Map<String, Staged> evaluated = new LinkedHashMap<>();
-        for (int i = 0; i < preset.runs().size(); i++) {
-            Staged s = done.get(i);
-            evaluated.put(s.run().label(), new Staged(s.run(), s.segments(), s.growths(), s.dir(), points.get(i + 1)));
+        for (Staged s : tabled) {
+            List<ZeroShot.Point> pts = new ArrayList<>();
+            for (int k = 0; k < s.segments().size(); k++) {
+                Curve seg = s.segments().get(k);
+                boolean last = k == s.segments().size() - 1;
+                Map<Long, ZeroShot.Point> m = byDir.get(s.dirs().get(k));
+                for (TrainLog.Row r : seg.rows()) {
+                    if (m.containsKey(r.step()) && (last || r == seg.last())) {
+                        pts.add(m.get(r.step()));
+                    }
+                }
+            }
+            evaluated.put(s.run().label(), new Staged(s.run(), s.segments(), s.dirs(), s.growths(), pts));
         }
         RunFiles.pruneSnapshots(seedDir, target.checkpoints());
         return new Block(target, seed, baseline, base, evaluated, ablations, constants);
@@ -339,6 +372,7 @@ public final class Reproduction {
         Curve parent = original(ctx, shapes[0]);
         Path parentDir = ctx.dir().resolve("original-" + shape(shapes[0]));
         List<Curve> segments = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
         List<Growth> growths = new ArrayList<>();
         long warmup = preset.training().warmup();
         long end = ctx.target().steps();
@@ -350,6 +384,7 @@ public final class Reproduction {
                     : GrowthPoints.practical(parent, constants.get(kind(shapes[k], shapes[k + 1])), warmup, end);
             segments.add(new Curve(parent.rows().stream().filter(r -> r.step() <= p.preGrowth().step()).toList(),
                     parent.scheduleStart()));
+            dirs.add(parentDir);
             boolean last = k == stages.size() - 1;
             Predicate<TrainLog.Row> stop;
             if (last) {
@@ -382,7 +417,8 @@ public final class Reproduction {
             parentDir = dir;
         }
         segments.add(parent);
-        return new Staged(run, segments, growths, parentDir, List.of());
+        dirs.add(parentDir);
+        return new Staged(run, segments, dirs, growths, List.of());
     }
 
     /** Grows a parent's snapshot and records the growth (points, loss before and after) beside the stage. */

@@ -17,7 +17,9 @@ import org.staged.reproduce.preset.Preset;
 /**
  * Table 1 (and Table 2's layout): percent of compute each grown run saves to reach the baseline's metric at
  * the baseline's checkpoints, rows grouped as in the paper (1 stage manual, 1 stage practical, 2 stage
- * practical), averaged over seeds with a 95% Student-t interval when there are several.
+ * practical), averaged over seeds with a 95% Student-t interval when there are several. Both tables compare
+ * the whole staged curve (its original's part first) by one definition ({@link Savings#outcome}): a value
+ * the original reached before growing is reported as such, not credited to the growth.
  */
 public final class SavingsTable {
     private SavingsTable() {
@@ -38,7 +40,14 @@ public final class SavingsTable {
         List<Savings.Point> staged(Reproduction.Block block, Reproduction.Staged run);
     }
 
-    /** In-domain validation loss, as logged during training (Table 1). */
+    /** Validation points the loss curves are smoothed over before crossings are found (as the authors did). */
+    public static final int SMOOTHING = 5;
+
+    /**
+     * In-domain validation loss, as logged during training (Table 1), smoothed by a centred running mean over
+     * {@link #SMOOTHING} validation points: the baseline's curve, and each stage of a staged run on its own (a
+     * growth changes the slope, so no mean spans one).
+     */
     public static final Metric VALIDATION_LOSS = new Metric() {
         @Override
         public String name() {
@@ -52,18 +61,22 @@ public final class SavingsTable {
 
         @Override
         public double baseline(Reproduction.Block block, TrainLog.Row row) {
-            return row.valLoss();
+            List<TrainLog.Row> rows = block.baseline().rows();
+            return smoothed(rows).get(rows.indexOf(row)).value();
         }
 
         @Override
         public List<Savings.Point> staged(Reproduction.Block block, Reproduction.Staged run) {
             List<Savings.Point> pts = new ArrayList<>();
-            for (double[] p : run.lossCurve()) {
-                pts.add(new Savings.Point(p[0], p[1]));
-            }
+            run.segments().forEach(c -> pts.addAll(smoothed(c.rows())));
             return pts;
         }
     };
+
+    private static List<Savings.Point> smoothed(List<TrainLog.Row> rows) {
+        return Savings.runningMean(rows.stream().map(r -> new Savings.Point(r.flops(), r.valLoss())).toList(),
+                SMOOTHING);
+    }
 
     /** Zero-shot WikiText-103 perplexity per word, on the preset's share of the test set (Table 2). */
     public static final Metric WIKITEXT_PPL = zeroShot("WikiText-103 perplexity", Savings.Direction.LOWER_IS_BETTER,
@@ -102,22 +115,46 @@ public final class SavingsTable {
         };
     }
 
-    /** One cell's values: percent saved per seed, empty where the run never reached the baseline. */
-    record Cell(List<OptionalDouble> perSeed) {
+    /** One cell: what each seed's run found at one checkpoint. */
+    record Cell(List<Savings.Outcome> perSeed) {
         String markdown() {
-            double[] reached = perSeed.stream().filter(OptionalDouble::isPresent).mapToDouble(OptionalDouble::getAsDouble)
-                    .toArray();
-            if (reached.length == 0) {
-                return "not reached";   // or no signal: see the table's note
+            double[] saved = perSeed.stream().filter(o -> o.kind() == Savings.Kind.SAVED)
+                    .mapToDouble(Savings.Outcome::percent).toArray();
+            long before = count(Savings.Kind.BEFORE_GROWTH);
+            long notReached = count(Savings.Kind.NOT_REACHED);
+            long noSignal = count(Savings.Kind.NO_SIGNAL);
+            int n = perSeed.size();
+            if (saved.length == 0) {   // one word for what every seed found, or the counts
+                return before == n ? "before growth" : notReached == n ? "not reached" : noSignal == n ? "no signal"
+                        : others(before, notReached, noSignal);
             }
             String v;
-            if (reached.length == 1) {
-                v = String.format(Locale.ROOT, "%.1f", reached[0]);
+            if (saved.length == 1) {
+                v = String.format(Locale.ROOT, "%.1f", saved[0]);
             } else {
-                SeedSummary s = SeedSummary.of(reached, 0.95);
+                SeedSummary s = SeedSummary.of(saved, 0.95);
                 v = String.format(Locale.ROOT, "%.1f ± %.1f", s.mean(), s.halfWidth());
             }
-            return reached.length < perSeed.size() ? v + " (" + reached.length + "/" + perSeed.size() + " seeds)" : v;
+            return saved.length < n ? v + " (" + saved.length + "/" + n + " seeds; " + others(before, notReached,
+                    noSignal) + ")" : v;
+        }
+
+        private long count(Savings.Kind k) {
+            return perSeed.stream().filter(o -> o.kind() == k).count();
+        }
+
+        private static String others(long before, long notReached, long noSignal) {
+            List<String> parts = new ArrayList<>();
+            if (before > 0) {
+                parts.add(before + " before growth");
+            }
+            if (notReached > 0) {
+                parts.add(notReached + " not reached");
+            }
+            if (noSignal > 0) {
+                parts.add(noSignal + " no signal");
+            }
+            return String.join(", ", parts);
         }
     }
 
@@ -169,24 +206,38 @@ public final class SavingsTable {
             }
             sb.append('\n');
         }
+        sb.append(LEGEND).append("\n\n");
+        if (metric == VALIDATION_LOSS) {
+            sb.append("Losses are compared after a centred running mean over ").append(SMOOTHING)
+                    .append(" validation points (fewer at a curve's ends), on the baseline and on each stage.\n\n");
+        }
         return sb.toString();
     }
+
+    /** What the words in a cell mean. */
+    static final String LEGEND = "A number is the percent of compute the staged run saved (negative: it needed more); "
+            + "*before growth*: its original model reached the baseline's value before growing, so the growth is not "
+            + "credited; *not reached*: the run ended first; *no signal*: the baseline itself has none to reach "
+            + "(an accuracy of 0). With several seeds: mean ± 95% Student-t half-width over the seeds that saved.";
 
     /**
      * @param blocks what the preset produced
      * @param metric the metric compared
-     * @return {@code target,seed,group,run,checkpoint_step,baseline_value,percent_saved} rows (empty: not reached)
+     * @return {@code target,seed,group,run,checkpoint_step,baseline_value,outcome,percent_saved} rows
+     *         (percent empty unless reached)
      */
     public static String csv(List<Reproduction.Block> blocks, Metric metric) {
-        StringBuilder sb = new StringBuilder("target,seed,group,run,checkpoint_step,baseline_value,percent_saved\n");
+        StringBuilder sb = new StringBuilder(
+                "target,seed,group,run,checkpoint_step,baseline_value,outcome,percent_saved\n");
         for (Reproduction.Block b : blocks) {
             for (Reproduction.Staged s : b.runs().values()) {
                 for (long c : b.target().checkpoints()) {
                     TrainLog.Row r = row(b, c);
-                    OptionalDouble v = saved(b, s, c, metric);
-                    sb.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%d,%.6f,%s%n", b.target().name(), b.seed(),
+                    Savings.Outcome o = outcome(b, s, c, metric);
+                    sb.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%d,%.6f,%s,%s%n", b.target().name(), b.seed(),
                             group(s.run()), s.run().name(), c, metric.baseline(b, r),
-                            v.isPresent() ? String.format(Locale.ROOT, "%.3f", v.getAsDouble()) : ""));
+                            o.kind().name().toLowerCase(Locale.ROOT),
+                            Double.isNaN(o.percent()) ? "" : String.format(Locale.ROOT, "%.3f", o.percent())));
                 }
             }
         }
@@ -194,24 +245,30 @@ public final class SavingsTable {
     }
 
     private static Cell cell(List<Reproduction.Block> seeds, String label, long checkpoint, Metric metric) {
-        List<OptionalDouble> vals = new ArrayList<>();
+        List<Savings.Outcome> vals = new ArrayList<>();
         for (Reproduction.Block b : seeds) {
-            vals.add(saved(b, b.runs().get(label), checkpoint, metric));
+            vals.add(outcome(b, b.runs().get(label), checkpoint, metric));
         }
         return new Cell(vals);
     }
 
     /**
-     * Percent saved by one run at one checkpoint; empty when not reached, and also when the baseline has no
-     * signal to reach (an accuracy of 0, which any run "reaches" at its first point).
+     * What one run found at one checkpoint: saved, before growth, not reached, or no signal (an accuracy of 0,
+     * which any run "reaches" at its first point).
      */
-    public static OptionalDouble saved(Reproduction.Block b, Reproduction.Staged s, long checkpoint, Metric metric) {
+    public static Savings.Outcome outcome(Reproduction.Block b, Reproduction.Staged s, long checkpoint, Metric metric) {
         TrainLog.Row r = row(b, checkpoint);
         double base = metric.baseline(b, r);
         if (metric.direction() == Savings.Direction.HIGHER_IS_BETTER && base <= 0) {
-            return OptionalDouble.empty();
+            return Savings.Outcome.noSignal();
         }
-        return Savings.percentSaved(r.flops(), base, metric.staged(b, s), metric.direction());
+        return Savings.outcome(r.flops(), base, metric.staged(b, s), s.segments().get(0).last().flops(),
+                metric.direction());
+    }
+
+    /** @return the saving credited to a run at one checkpoint, empty unless it saved after growing */
+    public static OptionalDouble saved(Reproduction.Block b, Reproduction.Staged s, long checkpoint, Metric metric) {
+        return outcome(b, s, checkpoint, metric).credited();
     }
 
     /** @return the paper's row group, e.g. {@code 1 stage practical} */
