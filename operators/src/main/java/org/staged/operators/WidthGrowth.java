@@ -214,6 +214,59 @@ public class WidthGrowth implements GrowthOperator {
         return out;
     }
 
+    /**
+     * How far a width-grown state is from the symmetry growth gave it: ‖θ − swap(θ)‖ / ‖θ‖ over the given
+     * tensors, where swap exchanges the two halves of every dimension width growth doubled (0: the halves are
+     * still exact copies; {@code split} and {@code noise} start above 0).
+     *
+     * @param params parameters of a model grown by this operator (and trained since)
+     * @return the relative asymmetry over all of them
+     */
+    public static double halfAsymmetry(Map<String, INDArray> params) {
+        double diff = 0;
+        double norm = 0;
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            INDArray t = e.getValue();
+            INDArray swapped = swapHalves(e.getKey(), t);
+            diff += Math.pow(t.sub(swapped).norm2Number().doubleValue(), 2);
+            norm += Math.pow(t.norm2Number().doubleValue(), 2);
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    /** The tensor with the halves of every dimension width growth doubled exchanged. */
+    static INDArray swapHalves(String name, INDArray t) {
+        boolean rows = t.rank() == 1 || (t.rank() == 2 && !name.equals("wte.weight") && !name.equals("wpe.weight"));
+        boolean cols = t.rank() == 2 && !name.equals("lm_head.weight");
+        INDArray out = t.dup();
+        if (rows) {
+            out = swap(out, 0);
+        }
+        if (cols) {
+            out = swap(out, 1);
+        }
+        return out;
+    }
+
+    private static INDArray swap(INDArray t, int dim) {
+        long n = t.size(dim) / 2;
+        INDArray out = t.dup();
+        org.nd4j.linalg.indexing.INDArrayIndex[] lo = index(t.rank(), dim, 0, n);
+        org.nd4j.linalg.indexing.INDArrayIndex[] hi = index(t.rank(), dim, n, 2 * n);
+        out.get(lo).assign(t.get(hi));
+        out.get(hi).assign(t.get(lo));
+        return out;
+    }
+
+    private static org.nd4j.linalg.indexing.INDArrayIndex[] index(int rank, int dim, long from, long to) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] ix = new org.nd4j.linalg.indexing.INDArrayIndex[rank];
+        for (int i = 0; i < rank; i++) {
+            ix[i] = i == dim ? org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)
+                    : org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return ix;
+    }
+
     /** Embeddings duplicated by columns, an untied head by rows, vectors side by side; times {@code scale}. */
     static INDArray vector(String name, INDArray a, double scale) {
         if (name.equals("wte.weight") || name.equals("wpe.weight")) {

@@ -123,6 +123,19 @@ public class WidthVariantsTest {
     }
 
     @Test
+    public void halfAsymmetryIsZeroForThePapersWidthAndPositiveForTheVariants() {
+        ModelConfig c = new ModelConfig(23, 8, 16, 2, 2, 64, false, 1e-5);
+        TrainingState s = TrainingState.fresh(c, GptInit.init(c, 3, DataType.FLOAT), LrSchedule.cosine(1e-3, 1, 10));
+        assertEquals(WidthGrowth.halfAsymmetry(registry.get("width").apply(s).params()), 0.0, 0.0);
+        assertTrue(WidthGrowth.halfAsymmetry(registry.get("width(noise=0.1)").apply(s).params()) > 1e-3);
+        assertTrue(WidthGrowth.halfAsymmetry(registry.get("width(split=0.25)").apply(s).params()) > 0.1);
+        Map<String, INDArray> p = registry.get("width").apply(s).params();
+        p.get("h.0.mlp.c_fc.weight").putScalar(0, 0, 1.0);   // one entry off: asymmetric, but only slightly
+        double a = WidthGrowth.halfAsymmetry(p);
+        assertTrue(a > 0 && a < 0.2, "one changed entry: " + a);
+    }
+
+    @Test
     public void badOptionsAreRefusedByName() {
         assertTrue(expectThrows(IllegalArgumentException.class, () -> registry.get("width(moments=half)"))
                 .getMessage().contains("moments=half: expected zero or matched"));

@@ -35,6 +35,8 @@ public final class Chart {
     private final boolean logX;
     private final List<XYSeries> lines = new ArrayList<>();
     private final List<XYSeries> markers = new ArrayList<>();
+    private double from = Double.NEGATIVE_INFINITY;   // x window; the y-axis fits what lies inside it
+    private double to = Double.POSITIVE_INFINITY;
 
     /**
      * @param title  panel title
@@ -57,6 +59,19 @@ public final class Chart {
         return this;
     }
 
+    /**
+     * Shows only x in [from, to], so a stretch of a long run (the window around a growth) can be read.
+     *
+     * @param from first x shown
+     * @param to   last x shown
+     * @return this chart
+     */
+    public Chart window(double from, double to) {
+        this.from = from;
+        this.to = to;
+        return this;
+    }
+
     /** Adds a labelled point. */
     public Chart marker(String name, double x, double y) {
         XYSeries s = new XYSeries(name, false, true);
@@ -67,8 +82,8 @@ public final class Chart {
 
     JFreeChart build() {
         XYSeriesCollection data = new XYSeriesCollection();
-        lines.forEach(data::addSeries);
-        markers.forEach(data::addSeries);
+        lines.forEach(l -> data.addSeries(inWindow(l)));
+        markers.forEach(m -> data.addSeries(inWindow(m)));
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
         for (int i = 0; i < lines.size(); i++) {
             r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
@@ -91,6 +106,17 @@ public final class Chart {
         JFreeChart c = new JFreeChart(title, new Font("SansSerif", Font.BOLD, 14), plot, true);
         c.setBackgroundPaint(Color.WHITE);
         return c;
+    }
+
+    private XYSeries inWindow(XYSeries s) {
+        XYSeries out = new XYSeries(s.getKey(), false, true);
+        for (int i = 0; i < s.getItemCount(); i++) {
+            double x = s.getX(i).doubleValue();
+            if (x >= from && x <= to) {
+                out.add(x, s.getY(i).doubleValue());
+            }
+        }
+        return out;
     }
 
     /**

@@ -47,9 +47,14 @@ public final class Figures {
         return true;
     }
 
+    /** Validation points shown before and after growth in the zoomed figures. */
+    static final int ZOOM_BEFORE = 5;
+    static final int ZOOM_AFTER = 25;
+
     /**
-     * Figure 2: loss preservation and training dynamics for width and depth: the grown model's curve laid over
-     * the target's at GROWTH-TARGET, against steps of the target's schedule.
+     * Figure 2: loss preservation and training dynamics for width and depth: each grown model's curve laid over
+     * the target's at GROWTH-TARGET, against steps of the target's schedule, zoomed on the window around
+     * growth. The width panel overlays every single-growth width run (the paper's recipe and its variants).
      *
      * @param b    a target's first seed
      * @param file PNG to write
@@ -57,21 +62,33 @@ public final class Figures {
      */
     public static boolean figure2(Reproduction.Block b, Path file) {
         List<Chart> panels = new ArrayList<>();
-        for (String[] which : new String[][] {{"width", "2xW-practical", "2xW-manual"}, {"depth", "2xD-practical",
-            "2xD-manual"}}) {
-            Reproduction.Staged s = pick(b, which[1], which[2], null);
-            if (s == null) {
+        for (String kind : new String[] {"width", "depth"}) {
+            List<Reproduction.Staged> runs = b.runs().values().stream().filter(s -> s.run().stages().size() == 1
+                    && org.staged.api.growth.GrowthOperators.splitOutsideParentheses(s.run().stages().get(0), ',')
+                    .size() == 1 && s.run().stages().get(0).startsWith(kind)).toList();
+            if (runs.isEmpty()) {
                 continue;
             }
-            Reproduction.Growth g = s.growths().get(0);
-            GrowthPoints.Curve grown = s.segments().get(s.segments().size() - 1);
-            panels.add(new Chart(which[0] + " growth (" + s.run().label() + ")", "step of the target's LR schedule",
+            Reproduction.Staged first = runs.get(0);
+            Reproduction.Growth g0 = first.growths().get(0);
+            long every = evalEvery(b.baseline());
+            Chart c = new Chart(kind + " growth, zoomed on the growth", "step of the target's LR schedule",
                     "validation loss (nats/token)", false)
                     .line("target (baseline)", points(b.baseline(), true))
-                    .line("original", points(s.segments().get(0), true))
-                    .line("grown", withStart(g.point().growthTarget(), g.lossAfter(), points(grown, true)))
-                    .marker("PRE-GROWTH", g.point().preGrowthSchedule(), g.lossBefore())
-                    .marker("POST-GROWTH", g.point().growthTarget(), g.lossAfter()));
+                    .line("original", points(first.segments().get(0), true));
+            long lo = Long.MAX_VALUE;
+            long hi = 0;
+            for (Reproduction.Staged s : runs) {
+                Reproduction.Growth g = s.growths().get(0);
+                GrowthPoints.Curve grown = s.segments().get(s.segments().size() - 1);
+                c.line(s.run().label(), withStart(g.point().growthTarget(), g.lossAfter(), points(grown, true)));
+                lo = Math.min(lo, Math.min(g.point().growthTarget(), g.point().preGrowthSchedule()));
+                hi = Math.max(hi, g.point().growthTarget());
+            }
+            c.marker("PRE-GROWTH", g0.point().preGrowthSchedule(), g0.lossBefore())
+                    .marker("POST-GROWTH", g0.point().growthTarget(), g0.lossAfter())
+                    .window(lo - ZOOM_BEFORE * every, hi + ZOOM_AFTER * every);
+            panels.add(c);
         }
         if (panels.isEmpty()) {
             return false;
@@ -80,9 +97,14 @@ public final class Figures {
         return true;
     }
 
+    private static long evalEvery(GrowthPoints.Curve c) {
+        return c.rows().size() > 1 ? c.rows().get(1).step() - c.rows().get(0).step() : 1;
+    }
+
     /**
      * Figure 3 (§6.3): prior-work operators, the optimizer state reset to zero, and the LR schedule restarted,
-     * each beside the paper's operator grown at the same point, against compute.
+     * each beside the paper's operator grown at the same point, against compute, zoomed on the stretch the
+     * ablations train after growing.
      *
      * @param b    a target's first seed
      * @param file PNG to write
@@ -101,15 +123,22 @@ public final class Figures {
             Chart c = new Chart(p[0], "training FLOPs (all stages)", "validation loss (nats/token)", true)
                     .line("target (baseline)", points(b.baseline(), false));
             boolean any = false;
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = 0;
             for (int i = 1; i < p.length; i++) {
                 Reproduction.Staged s = b.ablations().containsKey(p[i]) ? b.ablations().get(p[i]) : b.runs().get(p[i]);
                 if (s != null) {
-                    c.line(s.run().label(), grownPart(s));
-                    any |= s.run().ablation();
+                    List<double[]> part = grownPart(s);
+                    c.line(s.run().label(), part);
+                    if (s.run().ablation()) {
+                        any = true;
+                        lo = Math.min(lo, part.get(0)[0]);
+                        hi = Math.max(hi, part.get(part.size() - 1)[0]);
+                    }
                 }
             }
             if (any) {
-                charts.add(c);
+                charts.add(c.window(lo / 1.1, hi * 1.1));
             }
         }
         if (charts.isEmpty()) {

@@ -73,7 +73,8 @@ public final class Report {
         }
         String t2t = SavingsTable.markdown(blocks, SavingsTable.LAMBADA_TARGET_PPL);
         r.append(t2t).append(compare(blocks, SavingsTable.LAMBADA_TARGET_PPL));
-        r.append("## Growths: loss before and after\n\n").append(growths(blocks)).append(symmetry(blocks));
+        r.append("## Growths: loss before and after\n\n").append(growths(blocks));
+        r.append(Dynamics.section(blocks));
         r.append("## Figures\n\n");
         for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
             Reproduction.Block b = seeds.get(0);
@@ -270,41 +271,6 @@ public final class Report {
         return s.append("\nThe paper: stack-copy and ffn-share raise the loss at growth (not loss-preserving); "
                 + "zero optimizer state keeps the loss but trains unstably; restarting the LR schedule does not follow "
                 + "the target's curve. Compare the change at growth and the loss reached above.\n\n").toString();
-    }
-
-    /**
-     * The width operator makes the two halves of every tensor equal, and nothing in this model (no dropout)
-     * treats them differently afterwards: measure how far apart they are at the end of each width run.
-     */
-    private static String symmetry(List<Reproduction.Block> blocks) {
-        StringBuilder s = new StringBuilder();
-        for (Reproduction.Block b : blocks) {
-            for (Reproduction.Staged st : b.runs().values()) {
-                String lastSpec = st.run().stages().get(st.run().stages().size() - 1);
-                java.nio.file.Path ckpt = st.dir().resolve(org.staged.models.train.Trainer.CHECKPOINT);
-                if (!lastSpec.contains("width") || !java.nio.file.Files.exists(ckpt)) {
-                    continue;
-                }
-                var wte = org.staged.models.train.Checkpoint.load(ckpt).state().params().get("wte.weight");
-                long d = wte.size(1) / 2;
-                var a = wte.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d));
-                var c = wte.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(d, 2 * d));
-                double rel = a.sub(c).norm2Number().doubleValue() / a.norm2Number().doubleValue();
-                s.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2e |%n", b.target().name(), b.seed(),
-                        st.run().label(), rel));
-            }
-        }
-        if (s.length() == 0) {
-            return "";
-        }
-        return "Width growth copies every tensor into two equal halves. Only something that treats the halves "
-                + "differently lets them drift apart and the grown model use its new width: here, dropout (the "
-                + "authors' GPT-2 trained with 0.1). Without it they receive equal updates forever. Relative "
-                + "difference between the two halves of the token embedding at the end of each width run (0 = still "
-                + "exact copies):\n\n"
-                + "| target | seed | run | ‖left − right‖ / ‖left‖ |\n|---|---:|---|---:|\n" + s + "\n";
     }
 
     private static String table3Comparison(List<ScheduleSolution> sols) {

@@ -244,7 +244,7 @@ public final class SavingsTable {
         return sb.toString();
     }
 
-    private static Cell cell(List<Reproduction.Block> seeds, String label, long checkpoint, Metric metric) {
+    static Cell cell(List<Reproduction.Block> seeds, String label, long checkpoint, Metric metric) {
         List<Savings.Outcome> vals = new ArrayList<>();
         for (Reproduction.Block b : seeds) {
             vals.add(outcome(b, b.runs().get(label), checkpoint, metric));
