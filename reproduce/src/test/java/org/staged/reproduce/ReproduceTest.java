@@ -40,11 +40,12 @@ public class ReproduceTest {
                 "name = micro", "description = a test", "data.sources = demo", "data.max_chars = 200000",
                 "data.val_fraction = 0.05", "data.tokenizer = byte", "train.batch = 4", "train.lr = 0.003",
                 "train.warmup = 4", "train.lr_decay_steps = 400", "train.eval_every = 4", "train.dropout = 0.1",
-                "train.eval_batches = 2", "targets = base",
+                "train.eval_batches = 2", "train.attn_dropout = 0.1", "targets = base",
                 "target.base.model = micro", "target.base.d_model = 16", "target.base.n_head = 4",
                 "target.base.n_layer = 4", "target.base.context = 16", "target.base.steps = 40",
                 "target.base.checkpoints = 12, 24, 40", "seeds = 1", "parallel_runs = 2", "original.steps_fraction = 0.5",
-                "schedule.constants = estimated", "manual.2xW = width", "practical.2xD = depth",
+                "schedule.constants = estimated", "manual.2xW = width",
+                "manual.2xW-matched = width(moments=matched, noise=0.05) @rewarm=8", "practical.2xD = depth",
                 "practical.2x2xW = width; width", "ablation.stack-copy = stack-copy",
                 "ablation.width-lr-restart = width @restart", "ablations.steps_fraction = 0.2",
                 "eval.wikitext_chars = 400", "eval.lambada_passages = 2",
@@ -66,11 +67,32 @@ public class ReproduceTest {
             assertTrue(Files.size(root.resolve(f)) > 0, f);
         }
         List<String> t1 = Files.readAllLines(root.resolve("table1.csv"));
-        assertEquals(t1.size(), 1 + 3 * 3, "three runs at three checkpoints");
+        assertEquals(t1.size(), 1 + 4 * 3, "four runs at three checkpoints");
+        assertEquals(t1.get(0), "target,seed,group,run,checkpoint_step,baseline_value,outcome,percent_saved");
+        for (String row : t1.subList(1, t1.size())) {
+            assertTrue(row.matches(".*,(saved,-?[0-9.]+|before_growth,-?[0-9.]+|not_reached,)"), row);
+        }
+        String table1 = Files.readString(root.resolve("table1.md"));
+        assertTrue(table1.contains("*before growth*: its original model reached") && table1.contains("running mean over 5"),
+                table1);
         String report = Files.readString(root.resolve("REPORT.md"));
         assertTrue(report.contains("2x2xW") && report.contains("Against the paper") && report.contains("0.8286"), report);
         assertTrue(report.contains("Where the checkpoints sit (base): the baseline's slope at steps [12, 24, 40]"), report);
         assertTrue(report.contains("cosine decay to 10% over 400 steps"), "the preset's LR decay horizon");
+        assertTrue(report.contains("## Training dynamics after growth") && report.contains("| dynamics ratio |"), report);
+        assertTrue(report.contains("### Width variants against the paper's width (base, 1 seed)")
+                && report.contains("| 2xW-matched | `width(moments=matched, noise=0.05)`, LR re-warmed over 8 steps |"),
+                report);
+        assertTrue(report.matches("(?s).*\\| base \\| 2xW \\| 0\\.00e\\+00 \\| [0-9.]+e-0[0-9] \\|.*"),
+                "the paper's halves start equal and dropout moves them apart: " + report);
+        JsonNode variant = new ObjectMapper().readTree(root.resolve(
+                "runs/base/seed-1/2xW-matched-manual/stage-1/growth.json").toFile());
+        assertEquals(variant.get("operator").asText(), "width(moments=matched, noise=0.05)");
+        assertEquals(variant.get("lr_rewarm_steps").asLong(), 8L);
+        List<org.staged.models.train.TrainLog.Row> rows = org.staged.models.train.TrainLog.read(root.resolve(
+                "runs/base/seed-1/2xW-matched-manual/stage-1/log.csv"));
+        assertEquals(rows.get(0).valBatches().length, 2, "each validation batch's loss is logged");
+        assertTrue(rows.get(0).lr() < rows.get(1).lr(), "the LR is re-warmed after growth");
         JsonNode restart = new ObjectMapper().readTree(root.resolve(
                 "runs/base/seed-1/ablation-width-lr-restart/stage-1/growth.json").toFile());
         assertEquals(restart.get("continued_at_step").asLong(), 0L, "the LR-restart ablation starts its schedule over");
@@ -80,7 +102,7 @@ public class ReproduceTest {
     public void growthsPreserveTheLoss() throws IOException {
         try (Stream<Path> s = Files.walk(straight)) {
             List<Path> growths = s.filter(p -> p.getFileName().toString().equals("growth.json")).toList();
-            assertEquals(growths.size(), 6, "2xW, 2xD, the two stages of 2x2xW, and two ablations");
+            assertEquals(growths.size(), 7, "2xW, 2xW-matched, 2xD, the two stages of 2x2xW, and two ablations");
             for (Path g : growths) {
                 JsonNode j = new ObjectMapper().readTree(g.toFile());
                 if (g.toString().contains("stack-copy")) {

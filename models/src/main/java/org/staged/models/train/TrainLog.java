@@ -14,23 +14,47 @@ import org.staged.api.AtomicFiles;
 /**
  * The loss curve of a run as CSV: one row per evaluation, appended and flushed as training goes, so the
  * curve survives a crash. FLOPs are cumulative over all stages of a staged run (paper §2.2: loss vs compute).
+ * The last column holds the loss of each validation batch (separated by ';'), so the uncertainty of a
+ * comparison can be bootstrapped over them; logs written before it existed are read too.
  */
 public final class TrainLog implements AutoCloseable {
     /** Header of the CSV file. */
-    public static final String HEADER = "step,tokens,flops,train_loss,val_loss,lr";
+    public static final String HEADER = "step,tokens,flops,train_loss,val_loss,lr,val_batch_losses";
+    /** Header of logs without per-batch validation losses. */
+    static final String HEADER_WITHOUT_BATCHES = "step,tokens,flops,train_loss,val_loss,lr";
     private final Path file;
     private final BufferedWriter out;
 
-    /** One row of the log. */
-    public record Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr) {
+    /**
+     * One row of the log.
+     *
+     * @param valBatches the loss of each validation batch, whose mean is {@code valLoss}; empty when not logged
+     */
+    public record Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr,
+                      double[] valBatches) {
+        /** A row without per-batch validation losses. */
+        public Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr) {
+            this(step, tokens, flops, trainLoss, valLoss, lr, new double[0]);
+        }
+
         String csv() {
-            return String.format(Locale.ROOT, "%d,%d,%.6e,%.6f,%.6f,%.6e", step, tokens, flops, trainLoss, valLoss, lr);
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d,%d,%.6e,%.6f,%.6f,%.6e,", step, tokens,
+                    flops, trainLoss, valLoss, lr));
+            for (int i = 0; i < valBatches.length; i++) {
+                b.append(i == 0 ? "" : ";").append(String.format(Locale.ROOT, "%.6f", valBatches[i]));
+            }
+            return b.toString();
         }
 
         static Row parse(String line) {
-            String[] f = line.split(",");
+            String[] f = line.split(",", -1);
+            if (f.length != 6 && f.length != 7) {
+                throw new IllegalArgumentException("expected 6 or 7 fields");
+            }
+            double[] batches = f.length == 7 && !f[6].isEmpty()
+                    ? java.util.Arrays.stream(f[6].split(";")).mapToDouble(Double::parseDouble).toArray() : new double[0];
             return new Row(Long.parseLong(f[0]), Long.parseLong(f[1]), Double.parseDouble(f[2]),
-                    Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]));
+                    Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), batches);
         }
     }
 
@@ -86,7 +110,7 @@ public final class TrainLog implements AutoCloseable {
     private static List<Row> read(Path file, boolean dropTornTail) {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+            if (lines.isEmpty() || !(lines.get(0).equals(HEADER) || lines.get(0).equals(HEADER_WITHOUT_BATCHES))) {
                 throw new CheckpointException(file + ":1: expected header '" + HEADER + "'");
             }
             List<Row> rows = new ArrayList<>();

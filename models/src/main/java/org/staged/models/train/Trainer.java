@@ -172,8 +172,10 @@ public final class Trainer {
                 tokens += b.inputs().length();
                 flops += flopsPerStep;
                 if (runStep % cfg.evalEvery() == 0 || runStep == cfg.steps()) {
-                    lastVal = validationLoss(gpt, t);
-                    TrainLog.Row row = new TrainLog.Row(runStep, tokens, flops, lossSum / lossCount, lastVal, lr);
+                    double[] perBatch = validationLosses(gpt, t);
+                    lastVal = mean(perBatch);
+                    TrainLog.Row row = new TrainLog.Row(runStep, tokens, flops, lossSum / lossCount, lastVal, lr,
+                            perBatch);
                     log.append(row);
                     lossSum = 0;
                     lossCount = 0;
@@ -230,14 +232,27 @@ public final class Trainer {
 
     /** Mean loss over the first {@code evalBatches} validation batches, always the same ones. */
     private double validationLoss(Gpt gpt, int t) {
+        return mean(validationLosses(gpt, t));
+    }
+
+    /** The loss of each of the first {@code evalBatches} validation batches, always the same ones. */
+    private double[] validationLosses(Gpt gpt, int t) {
         TokenBatches v = new TokenBatches(val, t, cfg.batchSize(), 0, false);
         int n = (int) Math.max(1, Math.min(cfg.evalBatches(), v.sequences() / cfg.batchSize()));
-        double sum = 0;
+        double[] losses = new double[n];
         for (int i = 0; i < n; i++) {
             TokenBatches.Batch b = v.next();
-            sum += gpt.loss(b.inputs(), b.targets());
+            losses[i] = gpt.loss(b.inputs(), b.targets());
         }
-        return sum / n;
+        return losses;
+    }
+
+    private static double mean(double[] v) {
+        double sum = 0;
+        for (double x : v) {
+            sum += x;
+        }
+        return sum / v.length;
     }
 
     private ObjectNode extra(long runStep, TokenBatches batches, long tokens, double flops) {

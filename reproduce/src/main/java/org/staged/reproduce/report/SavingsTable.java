@@ -115,8 +115,11 @@ public final class SavingsTable {
         };
     }
 
-    /** One cell: what each seed's run found at one checkpoint. */
-    record Cell(List<Savings.Outcome> perSeed) {
+    /**
+     * One cell: what each seed's run found at one checkpoint, and with one seed the bootstrap interval of its
+     * saving over validation batches (null when there is none).
+     */
+    record Cell(List<Savings.Outcome> perSeed, double[] interval) {
         String markdown() {
             double[] saved = perSeed.stream().filter(o -> o.kind() == Savings.Kind.SAVED)
                     .mapToDouble(Savings.Outcome::percent).toArray();
@@ -130,7 +133,8 @@ public final class SavingsTable {
             }
             String v;
             if (saved.length == 1) {
-                v = String.format(Locale.ROOT, "%.1f", saved[0]);
+                v = String.format(Locale.ROOT, "%.1f", saved[0]) + (interval == null ? ""
+                        : String.format(Locale.ROOT, " [%.1f, %.1f]", interval[0], interval[1]));
             } else {
                 SeedSummary s = SeedSummary.of(saved, 0.95);
                 v = String.format(Locale.ROOT, "%.1f ± %.1f", s.mean(), s.halfWidth());
@@ -218,7 +222,13 @@ public final class SavingsTable {
     static final String LEGEND = "A number is the percent of compute the staged run saved (negative: it needed more); "
             + "*before growth*: its original model reached the baseline's value before growing, so the growth is not "
             + "credited; *not reached*: the run ended first; *no signal*: the baseline itself has none to reach "
-            + "(an accuracy of 0). With several seeds: mean ± 95% Student-t half-width over the seeds that saved.";
+            + "(an accuracy of 0). With several seeds: mean ± 95% Student-t half-width over the seeds that saved. With "
+            + "one seed, validation loss: [2.5%, 97.5%] of a bootstrap over the validation batches (" + 200
+            + " resamples, the same batches for the baseline and every stage), which measures how the fixed "
+            + "validation set's noise moves the saving, not how another seed would.";
+
+    /** Resamples of the bootstrap over validation batches. */
+    static final int BOOTSTRAP = 200;
 
     /**
      * @param blocks what the preset produced
@@ -249,7 +259,65 @@ public final class SavingsTable {
         for (Reproduction.Block b : seeds) {
             vals.add(outcome(b, b.runs().get(label), checkpoint, metric));
         }
-        return new Cell(vals);
+        double[] interval = seeds.size() == 1 && metric == VALIDATION_LOSS && vals.get(0).kind() == Savings.Kind.SAVED
+                ? bootstrap(seeds.get(0), seeds.get(0).runs().get(label), checkpoint) : null;
+        return new Cell(vals, interval);
+    }
+
+    /**
+     * The [2.5%, 97.5%] percentiles of a run's saving on validation loss when the validation batches are
+     * resampled with replacement (the same draw for the baseline and every stage, which all score the same
+     * batches); null when the logs hold no per-batch losses or fewer than half the resamples save.
+     */
+    static double[] bootstrap(Reproduction.Block b, Reproduction.Staged s, long checkpoint) {
+        List<List<TrainLog.Row>> curves = new ArrayList<>();
+        curves.add(b.baseline().rows());
+        s.segments().forEach(c -> curves.add(c.rows()));
+        int n = b.baseline().rows().get(0).valBatches().length;
+        for (List<TrainLog.Row> c : curves) {
+            for (TrainLog.Row r : c) {
+                if (n == 0 || r.valBatches().length != n) {
+                    return null;
+                }
+            }
+        }
+        TrainLog.Row at = row(b, checkpoint);
+        int atIndex = b.baseline().rows().indexOf(at);
+        double growth = s.segments().get(0).last().flops();
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(31 * checkpoint + s.run().label().hashCode());
+        List<Double> saved = new ArrayList<>();
+        int[] idx = new int[n];
+        for (int m = 0; m < BOOTSTRAP; m++) {
+            for (int j = 0; j < n; j++) {
+                idx[j] = rng.nextInt(n);
+            }
+            double base = Savings.runningMean(resampled(b.baseline().rows(), idx), SMOOTHING).get(atIndex).value();
+            List<Savings.Point> staged = new ArrayList<>();
+            s.segments().forEach(c -> staged.addAll(Savings.runningMean(resampled(c.rows(), idx), SMOOTHING)));
+            Savings.Outcome o = Savings.outcome(at.flops(), base, staged, growth, Savings.Direction.LOWER_IS_BETTER);
+            if (o.kind() == Savings.Kind.SAVED) {
+                saved.add(o.percent());
+            }
+        }
+        if (saved.size() < BOOTSTRAP / 2) {
+            return null;
+        }
+        java.util.Collections.sort(saved);
+        return new double[] {saved.get((int) Math.floor(0.025 * (saved.size() - 1))),
+            saved.get((int) Math.ceil(0.975 * (saved.size() - 1)))};
+    }
+
+    /** (compute, mean of the chosen validation batches) of each row. */
+    private static List<Savings.Point> resampled(List<TrainLog.Row> rows, int[] idx) {
+        List<Savings.Point> out = new ArrayList<>();
+        for (TrainLog.Row r : rows) {
+            double sum = 0;
+            for (int j : idx) {
+                sum += r.valBatches()[j];
+            }
+            out.add(new Savings.Point(r.flops(), sum / idx.length));
+        }
+        return out;
     }
 
     /**
