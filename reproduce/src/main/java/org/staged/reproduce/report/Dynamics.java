@@ -86,12 +86,14 @@ final class Dynamics {
         s.append("| target | run | growth | loss after growth | loss K later | target at GROWTH-TARGET | target K "
                 + "later | slope grown | slope target | dynamics ratio |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
-            for (String label : seeds.get(0).runs().keySet()) {
-                Reproduction.Staged first = seeds.get(0).runs().get(label);
+            List<String> labels = new ArrayList<>(seeds.get(0).runs().keySet());
+            labels.addAll(seeds.get(0).ablations().keySet());
+            for (String label : labels) {
+                Reproduction.Staged first = run(seeds.get(0), label);
                 for (int k = 0; k < first.growths().size(); k++) {
                     List<Probe> ps = new ArrayList<>();
                     for (Reproduction.Block b : seeds) {
-                        Probe p = probe(b, b.runs().get(label), k);
+                        Probe p = probe(b, run(b, label), k);
                         if (p != null) {
                             ps.add(p);
                         }
@@ -100,7 +102,7 @@ final class Dynamics {
                         continue;
                     }
                     s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                            seeds.get(0).target().name(), first.run().name(), first.run().stages().get(k),
+                            seeds.get(0).target().name(), first.run().label(), first.run().stages().get(k),
                             mean(ps, p -> p.result().lossAfter(), "%.3f"), mean(ps, p -> p.result().lossLater(), "%.3f"),
                             mean(ps, Probe::targetAtGrowthTarget, "%.3f"), mean(ps, Probe::targetKLater, "%.3f"),
                             mean(ps, p -> p.result().slopeGrown(), "%.3f"), mean(ps, p -> p.result().slopeTarget(), "%.3f"),
@@ -110,6 +112,10 @@ final class Dynamics {
         }
         s.append('\n').append(asymmetryTable(blocks)).append(variants(blocks));
         return s.toString();
+    }
+
+    private static Reproduction.Staged run(Reproduction.Block b, String label) {
+        return b.runs().containsKey(label) ? b.runs().get(label) : b.ablations().get(label);
     }
 
     private static String asymmetryTable(List<Reproduction.Block> blocks) {
