@@ -27,12 +27,7 @@ public final class Tokenizers {
             return new Gpt2Tokenizer();
         }
         if (spec.startsWith("bpe:")) {
-            int v;
-            try {
-                v = Integer.parseInt(spec.substring(4));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--tokenizer " + spec + ": expected bpe:N with N an integer");
-            }
+            int v = vocabSize(spec);
             Path file = runDir.resolve(FILE);
             if (Files.exists(file)) {
                 BpeTokenizer t = BpeTokenizer.load(file);
@@ -45,6 +40,28 @@ public final class Tokenizers {
             BpeTokenizer t = BpeTokenizer.train(trainingText.get(), v);
             t.save(file);
             return t;
+        }
+        throw new IllegalArgumentException("unknown --tokenizer '" + spec + "'; expected byte, gpt2 or bpe:N");
+    }
+
+    /**
+     * @param spec {@code byte}, {@code gpt2} or {@code bpe:N}
+     * @return the vocabulary the tokenizer will have, without building it
+     * @throws IllegalArgumentException for an unknown spec
+     */
+    public static int vocabSize(String spec) {
+        if (spec.equals("byte")) {
+            return 256;
+        }
+        if (spec.equals("gpt2")) {
+            return 50257;
+        }
+        if (spec.startsWith("bpe:")) {
+            try {
+                return Integer.parseInt(spec.substring(4));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--tokenizer " + spec + ": expected bpe:N with N an integer", e);
+            }
         }
         throw new IllegalArgumentException("unknown --tokenizer '" + spec + "'; expected byte, gpt2 or bpe:N");
     }

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.staged.api.ModelConfig;
 import org.staged.api.growth.GrowthOperators;
+import org.staged.eval.text.Tokenizers;
 import org.staged.reproduce.preset.Preset;
 
 /**
@@ -32,11 +33,14 @@ final class Progress {
         this.parallel = preset.parallelRuns();
     }
 
-    /** Work units of the whole preset, an upper bound: every grown stage to its schedule's end. */
-    private static double planned(Preset p, GrowthOperators registry) {
+    /**
+     * Work units of the whole preset, an upper bound: every grown stage to its schedule's end, with the
+     * tokenizer's vocabulary (the LM head is much of a small model's compute).
+     */
+    static double planned(Preset p, GrowthOperators registry) {
         double w = 0;
         for (Preset.Target t : p.targets()) {
-            ModelConfig c = t.config();
+            ModelConfig c = t.config().withVocabSize(Tokenizers.vocabSize(p.data().tokenizer()));
             double perSeed = work(c, t.steps());
             Set<String> originals = new HashSet<>();
             for (Preset.GrownRun r : p.runs()) {

@@ -95,4 +95,14 @@ public class PipelinePartsTest {
         assertTrue(r != null && grown.scheduleStep(r) >= 400 && grown.scheduleStep(r) <= 600,
                 "reached at schedule step " + (r == null ? null : grown.scheduleStep(r)));
     }
+
+    @Test
+    public void thePlannedWorkCountsTheTokenizersVocabulary() {
+        org.staged.reproduce.preset.Preset p = org.staged.reproduce.preset.Preset.load("width-study");
+        org.staged.api.ModelConfig target = p.targets().get(0).config().withVocabSize(1024);   // bpe:1024
+        double runs = Progress.planned(p, org.staged.api.growth.GrowthOperators.discover())
+                / (target.trainingFlopsPerToken(target.contextLength()) * p.targets().get(0).steps());
+        // three seeds of a baseline and six grown runs at the target's size, plus two smaller originals each
+        assertTrue(runs > 3 * 7 && runs < 3 * 9, "planned work of " + runs + " target-sized runs");
+    }
 }
