@@ -97,6 +97,9 @@ public final class Chart {
             r.setSeriesPaint(i, PALETTE[(i + 3) % PALETTE.length].darker());
         }
         ValueAxis x = logX ? new LogAxis(xLabel) : new NumberAxis(xLabel);
+        if (x instanceof NumberAxis n && Double.isFinite(from)) {
+            n.setAutoRangeIncludesZero(false);   // a window shows its stretch, not the way from 0
+        }
         NumberAxis y = new NumberAxis(yLabel);
         y.setAutoRangeIncludesZero(false);
         XYPlot plot = new XYPlot(data, x, y, r);

@@ -243,6 +243,7 @@ final class Dynamics {
                     + String.join(", ", better));
             s.append(worse.isEmpty() ? ". " : "; worse: " + String.join(", ", worse) + ". ");
             s.append(limits(width, deltas, better, worse)).append("\n\n");
+            s.append(conclusion(seeds, width, paper, better)).append("\n\n");
         }
         return s.toString();
     }
@@ -268,6 +269,65 @@ final class Dynamics {
             out.add(String.format(Locale.ROOT, "%s: the paper's width is %s (Δ %s)", run.name(), verdict, e.getValue()));
         }
         return out.isEmpty() ? "" : String.join("; ", out) + ".";
+    }
+
+    /**
+     * The answer in one paragraph: what limits the paper's width here, with the dynamics ratios of the paper's
+     * width and of depth (when the preset grows depth too) as the evidence.
+     */
+    private static String conclusion(List<Reproduction.Block> seeds, Map<String, Reproduction.Staged> width, String paper,
+                                     List<String> better) {
+        boolean moments = false;
+        boolean symmetry = false;
+        for (Reproduction.Staged st : width.values()) {
+            String spec = st.run().stages().get(0);
+            boolean m = spec.contains("moments=matched");
+            boolean y = spec.contains("noise=") || spec.contains("split=");
+            if (better.contains(st.run().name()) && st.run().rewarm() == 0 && m != y) {
+                moments |= m;
+                symmetry |= y;
+            }
+        }
+        String limited = moments && symmetry ? "by both the zero-block moments and the halves' symmetry"
+                : moments ? "by the zero-block moments" : symmetry ? "by the halves' symmetry"
+                : "by neither the zero-block moments nor the halves' symmetry";
+        StringBuilder s = new StringBuilder("**Conclusion.** At this scale the paper's width is limited " + limited + ". ");
+        String ratio = ratio(seeds, paper);
+        if (!ratio.equals("–")) {
+            s.append("Right after growth its model learns at ").append(ratio).append(" times the rate the target "
+                    + "trained from scratch had at the same loss (dynamics ratio; 1 would be Eq. 2 holding)");
+            seeds.get(0).runs().keySet().stream().filter(l -> l.startsWith("2xD-")).findFirst().ifPresent(d ->
+                    s.append(", depth at ").append(ratio(seeds, d)));
+            s.append(". ");
+        }
+        double[] asym = seeds.stream().map(b -> asymmetry(b.runs().get(paper))).filter(java.util.Objects::nonNull)
+                .mapToDouble(a -> a[1]).toArray();
+        if (asym.length > 0 && java.util.Arrays.stream(asym).min().orElse(0) > 0.1) {
+            s.append(String.format(Locale.ROOT, "Its halves end %.2f apart (relative), so dropout alone already breaks "
+                    + "the symmetry. ", java.util.Arrays.stream(asym).average().orElseThrow()));
+        }
+        double[] r = ratios(seeds, paper);
+        if (r.length > 1 && high(r) < 1 && !moments && !symmetry) {
+            s.append("What holds width back is how slowly the grown model trains on after growth (its dynamics ratio "
+                    + "is below 1 across seeds), not its moments or its symmetry.");
+        }
+        return s.toString();
+    }
+
+    private static String ratio(List<Reproduction.Block> seeds, String label) {
+        return format(java.util.Arrays.stream(ratios(seeds, label)).boxed().toList(), "%.2f");
+    }
+
+    /** The dynamics ratio of a run's first growth, per seed where it could be measured. */
+    private static double[] ratios(List<Reproduction.Block> seeds, String label) {
+        List<Double> r = new ArrayList<>();
+        for (Reproduction.Block b : seeds) {
+            Probe p = probe(b, b.runs().get(label), 0);
+            if (p != null && Double.isFinite(p.result().ratio())) {
+                r.add(p.result().ratio());
+            }
+        }
+        return r.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static String describe(Preset.GrownRun run) {

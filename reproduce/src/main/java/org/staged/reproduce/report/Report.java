@@ -176,8 +176,8 @@ public final class Report {
                 {"2xD-manual", "2xW-manual"}}) {
                 if (b.runs().containsKey(pair[0]) && b.runs().containsKey(pair[1])) {
                     long c = b.target().checkpoints().get(0);
-                    OptionalDouble dv = SavingsTable.saved(b, b.runs().get(pair[0]), c, metric);
-                    OptionalDouble wv = SavingsTable.saved(b, b.runs().get(pair[1]), c, metric);
+                    var dv = SavingsTable.outcome(b, b.runs().get(pair[0]), c, metric);
+                    var wv = SavingsTable.outcome(b, b.runs().get(pair[1]), c, metric);
                     depthVsWidth.add(String.format(Locale.ROOT, "%s %s vs %s %s", pair[0], fmt(dv), pair[1], fmt(wv)));
                 }
             }
@@ -225,8 +225,13 @@ public final class Report {
         return s.toString();
     }
 
-    private static String fmt(OptionalDouble v) {
-        return v.isPresent() ? String.format(Locale.ROOT, "%.1f%%", v.getAsDouble()) : "not reached";
+    private static String fmt(org.staged.eval.compute.Savings.Outcome o) {
+        return switch (o.kind()) {
+            case SAVED -> String.format(Locale.ROOT, "%.1f%%", o.percent());
+            case BEFORE_GROWTH -> "before growth";
+            case NOT_REACHED -> "not reached";
+            case NO_SIGNAL -> "no signal";
+        };
     }
 
     private static String growths(List<Reproduction.Block> blocks) {
