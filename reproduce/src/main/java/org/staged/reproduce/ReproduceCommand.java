@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
                 + "interrupted preset; finished runs are not recomputed).",
                 "Presets: quick (micro models, minutes), cpu (default, under an hour on 2 cores), cpu-full (two "
                         + "targets, three seeds), width-study (the paper's width against its variants, three seeds, "
-                        + "under 90 minutes on 2 cores), gpt2-base and gpt2-large (the paper's settings, for a GPU). A "
+                        + "under 90 minutes on 2 cores), width-study-attn (its attention-dropout arm), gpt2-base and gpt2-large (the paper's settings, for a GPU). A "
                         + "preset is a plain file: --print-preset NAME > my.preset, edit, then --preset my.preset."})
 public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--preset", description = "built-in preset name or a preset file (default: ${DEFAULT-VALUE})")

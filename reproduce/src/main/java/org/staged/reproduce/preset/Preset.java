@@ -34,8 +34,8 @@ public record Preset(String name, String description, Data data, Training traini
                      List<GrownRun> ablations, double ablationSteps, int parallelRuns) {
 
     /** Built-in presets, in the order {@code --help} lists them. */
-    public static final List<String> BUILT_IN = List.of("quick", "cpu", "cpu-full", "width-study", "gpt2-base",
-            "gpt2-large");
+    public static final List<String> BUILT_IN = List.of("quick", "cpu", "cpu-full", "width-study",
+            "width-study-attn", "gpt2-base", "gpt2-large");
 
     /**
      * @param sources     training sources under {@code train/}
