@@ -124,7 +124,6 @@ public final class Savings {
      * @throws IllegalArgumentException when the curve is empty or its compute does not increase
      */
     public static OptionalDouble crossing(double value, List<Point> staged, Direction direction) {
-        double baselineValue = value;
         if (staged.isEmpty()) {
             throw new IllegalArgumentException("savings: the staged curve is empty");
         }
@@ -135,14 +134,14 @@ public final class Savings {
             }
         }
         Point first = staged.get(0);
-        if (atLeastAsGood(first.value(), baselineValue, direction)) {
+        if (atLeastAsGood(first.value(), value, direction)) {
             return OptionalDouble.of(first.compute());
         }
         for (int i = 1; i < staged.size(); i++) {
             Point a = staged.get(i - 1);
             Point b = staged.get(i);
-            if (atLeastAsGood(b.value(), baselineValue, direction)) {
-                double t = (baselineValue - a.value()) / (b.value() - a.value());   // a is worse, b at least as good
+            if (atLeastAsGood(b.value(), value, direction)) {
+                double t = (value - a.value()) / (b.value() - a.value());   // a is worse, b at least as good
                 double logC = Math.log(a.compute()) + t * (Math.log(b.compute()) - Math.log(a.compute()));
                 return OptionalDouble.of(Math.exp(logC));
             }

@@ -209,19 +209,14 @@ final class Dynamics {
                     up += low(d) > 0 ? 1 : 0;
                     down += high(d) < 0 ? 1 : 0;
                 }
-                List<Double> ratios = new ArrayList<>();
                 List<Double> asym = new ArrayList<>();
                 for (Reproduction.Block b : seeds) {
-                    Probe p = probe(b, b.runs().get(label), 0);
-                    if (p != null && Double.isFinite(p.result().ratio())) {
-                        ratios.add(p.result().ratio());
-                    }
                     double[] a = asymmetry(b.runs().get(label));
                     if (a != null) {
                         asym.add(a[1]);
                     }
                 }
-                s.append(format(ratios, "%.2f")).append(" | ").append(format(asym, "%.2e")).append(" |\n");
+                s.append(ratio(seeds, label)).append(" | ").append(format(asym, "%.2e")).append(" |\n");
                 if (savesEverywhere) {
                     saving.add(run.name());
                 }
