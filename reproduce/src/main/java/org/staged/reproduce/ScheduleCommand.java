@@ -10,7 +10,7 @@ import org.staged.schedule.ScalingLaw;
 import org.staged.schedule.ScheduleSolution;
 import org.staged.schedule.ScheduleSolver;
 import org.staged.reproduce.report.ScheduleTables;
-import org.staged.schedule.StagedRun;
+import org.staged.schedule.StageRecursion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -129,7 +129,7 @@ public final class ScheduleCommand implements Runnable {
 
         private static void row(String name, String curve, org.staged.schedule.PracticalEstimator.Point p) {
             System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.4g | %.4f |%n", name, curve, p.steps(),
-                    p.compute() / StagedRun.PF_DAY, p.loss());
+                    p.compute() / StageRecursion.PF_DAY, p.loss());
         }
 
         /** {steps, flops, val_loss} of a training log. */

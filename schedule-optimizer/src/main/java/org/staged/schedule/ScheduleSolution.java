@@ -11,7 +11,7 @@ import java.util.List;
  * @param totalPfDays     compute of all stages, PF-days
  * @param singleStagePfDays compute of the optimal single-stage run to the same loss, PF-days
  */
-public record ScheduleSolution(String law, double targetLoss, List<StagedRun.Stage> stages, double totalPfDays,
+public record ScheduleSolution(String law, double targetLoss, List<StageRecursion.Stage> stages, double totalPfDays,
                                double singleStagePfDays) {
 
     /** @return compute relative to the optimal single-stage run (Table 3's reduction factor) */

@@ -113,9 +113,9 @@ public final class ScheduleSolver {
             n = f.sizes(x);
             p = f.progress(x);
         }
-        List<StagedRun.Stage> st = StagedRun.evaluate(law, n, p, target);
-        double total = st.stream().mapToDouble(StagedRun.Stage::pfDays).sum();
-        return new ScheduleSolution(law.name(), target, st, total, law.flops(nStar, pStar, target) / StagedRun.PF_DAY);
+        List<StageRecursion.Stage> st = StageRecursion.evaluate(law, n, p, target);
+        double total = st.stream().mapToDouble(StageRecursion.Stage::pfDays).sum();
+        return new ScheduleSolution(law.name(), target, st, total, law.flops(nStar, pStar, target) / StageRecursion.PF_DAY);
     }
 
     /**

@@ -3,25 +3,49 @@ package org.staged.schedule;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.OptionalDouble;
+import org.hipparchus.linear.ArrayRealVector;
+import org.hipparchus.linear.DecompositionSolver;
+import org.hipparchus.linear.MatrixUtils;
+import org.hipparchus.linear.QRDecomposition;
+import org.hipparchus.linear.RealMatrix;
+import org.hipparchus.linear.RealVector;
 
 /**
  * An online estimate of the training efficiency ∂L/∂C in the paper's log-log sense, d log L / d log C
- * (§5, Figure 6), from a noisy stream of (compute, loss) points: the least-squares slope of log L on log C
- * over the points within a window of the latest one in log C. Algorithm 1 trains while the slope is
- * steeper than τ and moves on (grow, or stop at OPTIMALITY) once it is not.
+ * (§5, Figure 6), at the latest of a noisy stream of (compute, loss) points. Algorithm 1 trains while the
+ * slope is steeper than τ and moves on (grow, or stop at OPTIMALITY) once it is not.
+ *
+ * <p>The slope is that of a quadratic in log C fitted by least squares to the points within a window of
+ * the latest one, taken at the latest point. A straight-line fit over the window would give the slope at
+ * the window's centre instead (half a window back: for the last doubling of compute, C/√2), so a monitor
+ * built on it fires up to √2 times later than the instantaneous slope τ refers to (Eq. 8, and what
+ * {@link PracticalEstimator} returns).
  */
 public final class SlopeMonitor {
+    /**
+     * Fitting window of Algorithm 1's monitor: the last tripling of compute (a wider window averages more
+     * noise, but the quadratic then misses more of the curve's shape and fires early).
+     */
+    public static final double WINDOW = Math.log(3);
+    /** Points the monitor needs in its window before it reports. */
+    public static final int MIN_POINTS = 5;
+
     private final double window;              // width of the fitting window in ln C
     private final int minPoints;
     private final Deque<double[]> points = new ArrayDeque<>();   // {ln C, ln L}
 
+    /** A monitor with Algorithm 1's window and minimum number of points. */
+    public SlopeMonitor() {
+        this(WINDOW, MIN_POINTS);
+    }
+
     /**
-     * @param logComputeWindow fitting window in ln C (ln 2: the last doubling of compute)
-     * @param minPoints        points needed before a slope is reported
+     * @param logComputeWindow fitting window in ln C (ln 3: the last tripling of compute)
+     * @param minPoints        points needed before a slope is reported, at least 3 (a quadratic)
      */
     public SlopeMonitor(double logComputeWindow, int minPoints) {
-        if (!(logComputeWindow > 0) || minPoints < 2) {
-            throw new IllegalArgumentException("SlopeMonitor: window must be > 0 and minPoints >= 2, found "
+        if (!(logComputeWindow > 0) || minPoints < 3) {
+            throw new IllegalArgumentException("SlopeMonitor: window must be > 0 and minPoints >= 3, found "
                     + logComputeWindow + ", " + minPoints);
         }
         this.window = logComputeWindow;
@@ -50,27 +74,24 @@ public final class SlopeMonitor {
         }
     }
 
-    /** @return d log L / d log C over the window, once it holds enough points */
+    /** @return d log L / d log C at the latest point, once the window holds enough points */
     public OptionalDouble slope() {
         int n = points.size();
         if (n < minPoints) {
             return OptionalDouble.empty();
         }
-        double sx = 0;
-        double sy = 0;
+        // ln L = a + b·x + c·x² with x = ln C − ln C_latest, so b is the slope at the latest point
+        double x0 = points.peekLast()[0];
+        RealMatrix design = MatrixUtils.createRealMatrix(n, 3);
+        RealVector y = new ArrayRealVector(n);
+        int i = 0;
         for (double[] p : points) {
-            sx += p[0];
-            sy += p[1];
+            double x = p[0] - x0;
+            design.setRow(i, new double[] {1, x, x * x});
+            y.setEntry(i++, p[1]);
         }
-        double mx = sx / n;
-        double my = sy / n;
-        double sxy = 0;
-        double sxx = 0;
-        for (double[] p : points) {
-            sxy += (p[0] - mx) * (p[1] - my);
-            sxx += (p[0] - mx) * (p[0] - mx);
-        }
-        return sxx == 0 ? OptionalDouble.empty() : OptionalDouble.of(sxy / sxx);
+        DecompositionSolver ls = new QRDecomposition(design).getSolver();
+        return ls.isNonSingular() ? OptionalDouble.of(ls.solve(y).getEntry(1)) : OptionalDouble.empty();
     }
 
     /**

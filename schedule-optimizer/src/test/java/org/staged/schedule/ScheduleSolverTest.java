@@ -30,7 +30,7 @@ public class ScheduleSolverTest {
 
     @Test
     public void reproducesTable4() {
-        List<StagedRun.Stage> s = kaplan3.solve(5, null).stages();
+        List<StageRecursion.Stage> s = kaplan3.solve(5, null).stages();
         // printed values; each must agree to one unit of the last printed digit. All agree to half a unit except
         // N_2 (22.19M against 22.1M): the optimum is flat along N_2 (SciPy SLSQP on the same problem with N_2 pinned
         // at 22.1M costs 6e-8 more compute), so the paper's solver tolerance cannot have resolved it better.
@@ -43,7 +43,7 @@ public class ScheduleSolverTest {
         double[][] unit = {{0.1e6, 0.1e3, 0.01, 0.0001}, {0.1e6, 0.1e3, 0.01, 0.0001}, {0.1e6, 0.1e3, 0.01, 0.0001},
             {1e6, 0.1e3, 0.01, 0.0001}, {1e6, 0.1e3, 0.01, 0.0001}};
         for (int k = 0; k < 5; k++) {
-            StagedRun.Stage st = s.get(k);
+            StageRecursion.Stage st = s.get(k);
             double[] ours = {st.params(), st.cumulativeProgress(), st.loss(), st.pfDays()};
             for (int c = 0; c < 4; c++) {
                 assertEquals(ours[c], paper[k][c], unit[k][c], "stage " + (k + 1) + " column " + c);
@@ -55,7 +55,7 @@ public class ScheduleSolverTest {
     public void scheduleMeetsItsConstraints() {
         ScheduleSolution sol = kaplan3.solve(4, null);
         double prev = 0;
-        for (StagedRun.Stage st : sol.stages()) {
+        for (StageRecursion.Stage st : sol.stages()) {
             assertTrue(st.params() >= prev && st.progress() >= 0);
             prev = st.params();
         }

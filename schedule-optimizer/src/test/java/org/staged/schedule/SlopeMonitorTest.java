@@ -19,8 +19,8 @@ public class SlopeMonitorTest {
     }
 
     @Test
-    public void estimatesTheSlopeOfANoisyCurve() {
-        SlopeMonitor m = new SlopeMonitor(Math.log(2), 5);
+    public void estimatesTheSlopeAtTheLatestPointOfANoisyCurve() {
+        SlopeMonitor m = new SlopeMonitor();
         SplittableRandom rng = new SplittableRandom(3);
         double s = 0;
         for (int i = 1; i <= 400; i++) {
@@ -28,31 +28,38 @@ public class SlopeMonitorTest {
             double noisy = LAW.loss(N, s) * (1 + 0.003 * rng.nextGaussian());
             m.add(LAW.flops(N, s, 3.0), noisy);
         }
-        // the fit is centred half a window back
-        double centre = s / Math.sqrt(2);
-        assertEquals(m.slope().getAsDouble(), trueSlope(centre), 0.01);
+        assertEquals(m.slope().getAsDouble(), trueSlope(s), 0.01);
     }
 
+    /**
+     * L = E + A·S^−α logged every 10 steps, as a training log is: the instantaneous slope −α·A·S^−α / L
+     * crosses τ at S* = (|τ|·E / (A·(α − |τ|)))^(−1/α), and the monitor fires at the first logged point
+     * after it. (A straight-line fit over the last doubling would fire near √2·S*.)
+     */
     @Test
-    public void firesNearTheTrueCrossingOfTauOpt() {
-        double tau = PracticalConstants.APPENDIX_D.tauOpt();
-        SlopeMonitor m = new SlopeMonitor(Math.log(1.5), 5);
-        SplittableRandom rng = new SplittableRandom(4);
-        double fired = Double.NaN;
-        double crossed = Double.NaN;
-        for (int i = 1; i <= 2000 && Double.isNaN(fired); i++) {
-            double s = 100.0 * Math.pow(1.01, i);
-            if (Double.isNaN(crossed) && trueSlope(s) >= tau) {
-                crossed = s;
-            }
-            m.add(LAW.flops(N, s, 3.0), LAW.loss(N, s) * (1 + 0.002 * rng.nextGaussian()));
-            if (m.reached(tau)) {
-                fired = s;
+    public void firesAtTheKnownCrossingOfASyntheticCurve() {
+        double e = 3.0;
+        double a = 9.0;
+        double alpha = 0.35;
+        for (double tau : new double[] {-0.0575, -0.0475, -0.03}) {
+            double crossing = Math.pow(-tau * e / (a * (alpha + tau)), -1 / alpha);
+            for (double noise : new double[] {0, 0.001}) {
+                SlopeMonitor m = new SlopeMonitor();
+                SplittableRandom rng = new SplittableRandom(7);
+                double fired = Double.NaN;
+                for (long step = 10; step <= 100 * Math.round(crossing) && Double.isNaN(fired); step += 10) {
+                    double loss = (e + a * Math.pow(step, -alpha)) * (1 + noise * rng.nextGaussian());
+                    m.add(step, loss);
+                    if (m.reached(tau)) {
+                        fired = step;
+                    }
+                }
+                double ratio = fired / crossing;
+                double tolerance = noise == 0 ? 0.04 : 0.15;
+                assertTrue(Math.abs(ratio - 1) < tolerance + 10 / crossing, "τ " + tau + ", noise " + noise
+                        + ": fired at step " + fired + ", true crossing at " + crossing);
             }
         }
-        assertFalse(Double.isNaN(fired), "never fired");
-        double ratio = fired / crossed;
-        assertTrue(ratio > 0.8 && ratio < 1.6, "fired at " + fired + " steps, true crossing " + crossed);
     }
 
     @Test
@@ -64,7 +71,8 @@ public class SlopeMonitorTest {
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> d.rho("tile"));
         assertTrue(e.getMessage().contains("depth"), e.getMessage());
         expectThrows(IllegalArgumentException.class, () -> new SlopeMonitor(0, 3));
-        SlopeMonitor m = new SlopeMonitor(1, 2);
+        expectThrows(IllegalArgumentException.class, () -> new SlopeMonitor(1, 2));
+        SlopeMonitor m = new SlopeMonitor(1, 3);
         m.add(1, 3);
         expectThrows(IllegalArgumentException.class, () -> m.add(1, 2.9));
     }

@@ -346,7 +346,7 @@ public final class SavingsTable {
 
     /** The baseline's log-log slope over the doubling of steps that ends at {@code step}. */
     static double slopeAt(Reproduction.Block b, long step) {
-        org.staged.schedule.SlopeMonitor m = new org.staged.schedule.SlopeMonitor(Math.log(2), 2);
+        org.staged.schedule.SlopeMonitor m = new org.staged.schedule.SlopeMonitor(Math.log(2), 3);
         for (TrainLog.Row r : b.baseline().rows()) {
             if (r.step() <= step) {
                 m.add(r.flops(), r.valLoss());

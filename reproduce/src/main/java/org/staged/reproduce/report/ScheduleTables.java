@@ -6,7 +6,7 @@ import org.staged.schedule.KaplanLaw;
 import org.staged.schedule.ScalingLaw;
 import org.staged.schedule.ScheduleSolution;
 import org.staged.schedule.ScheduleSolver;
-import org.staged.schedule.StagedRun;
+import org.staged.schedule.StageRecursion;
 
 /** Tables 3 and 4 (Appendix C) as Markdown or CSV, from solved optimal schedules. */
 public final class ScheduleTables {
@@ -49,9 +49,9 @@ public final class ScheduleTables {
         StringBuilder sb = new StringBuilder(String.format("| stage | N_k | %s (cumulative) | L_k | C_k (PF-days) |%n",
                 unit));
         sb.append("|---:|---:|---:|---:|---:|\n");
-        List<StagedRun.Stage> st = sol.stages();
+        List<StageRecursion.Stage> st = sol.stages();
         for (int k = 0; k < st.size(); k++) {
-            StagedRun.Stage s = st.get(k);
+            StageRecursion.Stage s = st.get(k);
             sb.append(String.format(Locale.ROOT, "| %d | %.1fM | %.1fK | %.2f | %.4f |%n", k + 1, s.params() / 1e6,
                     s.cumulativeProgress() / 1e3, s.loss(), s.pfDays()));
         }
@@ -61,9 +61,9 @@ public final class ScheduleTables {
     /** Table 4 as CSV: {@code stage,n_params,UNIT_cumulative,loss,compute_pf_days}. */
     public static String table4Csv(ScheduleSolution sol, String unit) {
         StringBuilder sb = new StringBuilder("stage,n_params," + unit + "_cumulative,loss,compute_pf_days\n");
-        List<StagedRun.Stage> st = sol.stages();
+        List<StageRecursion.Stage> st = sol.stages();
         for (int k = 0; k < st.size(); k++) {
-            StagedRun.Stage s = st.get(k);
+            StageRecursion.Stage s = st.get(k);
             sb.append(String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6f,%.6g%n", k + 1, s.params(), s.cumulativeProgress(),
                     s.loss(), s.pfDays()));
         }

@@ -8,11 +8,11 @@ import java.util.List;
  * stage k−1 ended, at the progress P_eff,k that a model of N_k would need to reach L_{k−1} from scratch, and
  * trains P_k more: L_k = L(N_k, P_eff,k + P_k). Growth is assumed perfect (loss- and dynamics-preserving).
  */
-public final class StagedRun {
+public final class StageRecursion {
     /** Compute unit of the paper's tables: one petaflop/s-day. */
     public static final double PF_DAY = 8.64e19;
 
-    private StagedRun() {
+    private StageRecursion() {
     }
 
     /** One stage of a schedule. */

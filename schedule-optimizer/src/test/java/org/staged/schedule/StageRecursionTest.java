@@ -5,13 +5,13 @@ import static org.testng.Assert.assertEquals;
 import java.util.List;
 import org.testng.annotations.Test;
 
-public class StagedRunTest {
+public class StageRecursionTest {
     @Test
     public void recursionMatchesAHandComputedStage() {
         // stage 1 of Table 4 by hand: L = (8.8e13/2.7e6)^0.076 + (2.1e3/(15.4e3/2))^0.76
         KaplanLaw k = KaplanLaw.TABLE_5;
         double l1 = Math.pow(8.8e13 / 2.7e6, 0.076) + Math.pow(2.1e3 / 7.7e3, 0.76);
-        List<StagedRun.Stage> s = StagedRun.evaluate(k, new double[] {2.7e6, 22.1e6}, new double[] {15.4e3, 8.9e3}, 3.0);
+        List<StageRecursion.Stage> s = StageRecursion.evaluate(k, new double[] {2.7e6, 22.1e6}, new double[] {15.4e3, 8.9e3}, 3.0);
         assertEquals(s.get(0).loss(), l1, 1e-12);
         // stage 2 starts where a 22.1M model would be at loss l1
         double floor2 = Math.pow(8.8e13 / 22.1e6, 0.076);
