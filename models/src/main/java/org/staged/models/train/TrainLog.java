@@ -1,60 +1,94 @@
 package org.staged.models.train;
 
-import java.io.BufferedWriter;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.staged.api.AtomicFiles;
 
 /**
  * The loss curve of a run as CSV: one row per evaluation, appended and flushed as training goes, so the
- * curve survives a crash. FLOPs are cumulative over all stages of a staged run (paper §2.2: loss vs compute).
- * The last column holds the loss of each validation batch (separated by ';'), so the uncertainty of a
- * comparison can be bootstrapped over them; logs written before it existed are read too.
+ * curve survives a crash. A staged run logs every stage in one file: the {@code stage} column says which,
+ * steps and FLOPs are cumulative over all stages (paper §2.2: loss vs compute). The last column holds the
+ * loss of each validation batch (separated by ';'), so the uncertainty of a comparison can be bootstrapped
+ * over them. Columns are found by the header's names, so logs written before a column existed are read too.
  */
 public final class TrainLog implements AutoCloseable {
     /** Header of the CSV file. */
-    public static final String HEADER = "step,tokens,flops,train_loss,val_loss,lr,val_batch_losses";
-    /** Header of logs without per-batch validation losses. */
-    static final String HEADER_WITHOUT_BATCHES = "step,tokens,flops,train_loss,val_loss,lr";
+    public static final String HEADER = "stage,step,tokens,flops,train_loss,val_loss,lr,val_batch_losses";
+    private static final CsvMapper CSV = new CsvMapper();
+    private static final CsvSchema SCHEMA = CsvSchema.builder().addColumns(List.of(HEADER.split(",")),
+            CsvSchema.ColumnType.STRING).build();
+    private static final List<String> REQUIRED = List.of("step", "tokens", "flops", "train_loss", "val_loss", "lr");
     private final Path file;
-    private final BufferedWriter out;
+    private final SequenceWriter out;
 
     /**
      * One row of the log.
      *
+     * @param stage      stage of a staged run, from 1 (1 for a single-stage run)
      * @param valBatches the loss of each validation batch, whose mean is {@code valLoss}; empty when not logged
      */
-    public record Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr,
+    public record Row(int stage, long step, long tokens, double flops, double trainLoss, double valLoss, double lr,
                       double[] valBatches) {
-        /** A row without per-batch validation losses. */
-        public Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr) {
-            this(step, tokens, flops, trainLoss, valLoss, lr, new double[0]);
+        /** A row of a single-stage run. */
+        public Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr,
+                   double[] valBatches) {
+            this(1, step, tokens, flops, trainLoss, valLoss, lr, valBatches);
         }
 
-        String csv() {
-            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d,%d,%.6e,%.6f,%.6f,%.6e,", step, tokens,
-                    flops, trainLoss, valLoss, lr));
+        /** A row of a single-stage run without per-batch validation losses. */
+        public Row(long step, long tokens, double flops, double trainLoss, double valLoss, double lr) {
+            this(1, step, tokens, flops, trainLoss, valLoss, lr, new double[0]);
+        }
+
+        /** @return this row as the log holds it (numbers rounded as written), what a resumed run reads back */
+        public Row logged() {
+            return of(fields());
+        }
+
+        private Map<String, String> fields() {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("stage", Integer.toString(stage));
+            m.put("step", Long.toString(step));
+            m.put("tokens", Long.toString(tokens));
+            m.put("flops", String.format(Locale.ROOT, "%.6e", flops));
+            m.put("train_loss", String.format(Locale.ROOT, "%.6f", trainLoss));
+            m.put("val_loss", String.format(Locale.ROOT, "%.6f", valLoss));
+            m.put("lr", String.format(Locale.ROOT, "%.6e", lr));
+            StringBuilder b = new StringBuilder();
             for (int i = 0; i < valBatches.length; i++) {
                 b.append(i == 0 ? "" : ";").append(String.format(Locale.ROOT, "%.6f", valBatches[i]));
             }
-            return b.toString();
+            m.put("val_batch_losses", b.toString());
+            return m;
         }
 
-        static Row parse(String line) {
-            String[] f = line.split(",", -1);
-            if (f.length != 6 && f.length != 7) {
-                throw new IllegalArgumentException("expected 6 or 7 fields");
+        private static Row of(Map<String, String> f) {
+            for (String c : REQUIRED) {
+                if (f.get(c) == null || f.get(c).isEmpty()) {
+                    throw new IllegalArgumentException("no " + c);
+                }
             }
-            double[] batches = f.length == 7 && !f[6].isEmpty()
-                    ? java.util.Arrays.stream(f[6].split(";")).mapToDouble(Double::parseDouble).toArray() : new double[0];
-            return new Row(Long.parseLong(f[0]), Long.parseLong(f[1]), Double.parseDouble(f[2]),
-                    Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), batches);
+            String b = f.getOrDefault("val_batch_losses", "");
+            double[] batches = b == null || b.isEmpty() ? new double[0]
+                    : Arrays.stream(b.split(";")).mapToDouble(Double::parseDouble).toArray();
+            String stage = f.get("stage");
+            return new Row(stage == null || stage.isEmpty() ? 1 : Integer.parseInt(stage), Long.parseLong(f.get("step")),
+                    Long.parseLong(f.get("tokens")), Double.parseDouble(f.get("flops")),
+                    Double.parseDouble(f.get("train_loss")), Double.parseDouble(f.get("val_loss")),
+                    Double.parseDouble(f.get("lr")), batches);
         }
     }
 
@@ -68,17 +102,17 @@ public final class TrainLog implements AutoCloseable {
     public TrainLog(Path file, long keepUpToStep) {
         this.file = file;
         try {
-            List<String> kept = new ArrayList<>();
-            kept.add(HEADER);
+            List<Map<String, String>> kept = new ArrayList<>();
             if (Files.exists(file)) {
                 for (Row r : read(file, true)) {
                     if (r.step() <= keepUpToStep) {
-                        kept.add(r.csv());
+                        kept.add(r.fields());
                     }
                 }
             }
-            AtomicFiles.writeString(file, String.join(System.lineSeparator(), kept) + System.lineSeparator());
-            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            AtomicFiles.writeString(file, HEADER + "\n" + CSV.writer(SCHEMA).writeValueAsString(kept));
+            out = CSV.writer(SCHEMA).writeValues(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND));
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot open log: " + e.getMessage(), e);
         }
@@ -87,8 +121,7 @@ public final class TrainLog implements AutoCloseable {
     /** Appends one row and flushes it. */
     public void append(Row row) {
         try {
-            out.write(row.csv());
-            out.newLine();
+            out.write(row.fields());
             out.flush();
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot append to log: " + e.getMessage(), e);
@@ -108,26 +141,30 @@ public final class TrainLog implements AutoCloseable {
 
     /** With {@code dropTornTail}, a malformed last line (a row cut short by a crash) is dropped. */
     private static List<Row> read(Path file, boolean dropTornTail) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.isEmpty() || !(lines.get(0).equals(HEADER) || lines.get(0).equals(HEADER_WITHOUT_BATCHES))) {
-                throw new CheckpointException(file + ":1: expected header '" + HEADER + "'");
-            }
-            List<Row> rows = new ArrayList<>();
-            for (int i = 1; i < lines.size(); i++) {
-                try {
-                    rows.add(Row.parse(lines.get(i)));
-                } catch (RuntimeException e) {
-                    if (dropTornTail && i == lines.size() - 1) {
-                        break;
-                    }
-                    throw new CheckpointException(file + ":" + (i + 1) + ": malformed row '" + lines.get(i) + "'");
-                }
-            }
-            return rows;
-        } catch (IOException e) {
+        List<Map<String, String>> records;
+        List<String> columns;
+        try (MappingIterator<Map<String, String>> it = CSV.readerFor(Map.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile())) {
+            records = it.readAll();
+            columns = ((CsvSchema) it.getParserSchema()).getColumnNames();
+        } catch (IOException | RuntimeException e) {
             throw new CheckpointException(file + ": cannot read log: " + e.getMessage(), e);
         }
+        if (!columns.containsAll(REQUIRED)) {
+            throw new CheckpointException(file + ":1: expected header '" + HEADER + "', found " + columns);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            try {
+                rows.add(Row.of(records.get(i)));
+            } catch (RuntimeException e) {
+                if (dropTornTail && i == records.size() - 1) {
+                    break;
+                }
+                throw new CheckpointException(file + ":" + (i + 2) + ": malformed row " + records.get(i).values());
+            }
+        }
+        return rows;
     }
 
     @Override

@@ -35,9 +35,18 @@ public final class Trainer {
     private Consumer<TrainLog.Row> onRow = r -> { };
     private Predicate<TrainLog.Row> stopRule = r -> false;
     private boolean snapshots;
+    private int stage = 1;
+    private ObjectNode tags = JSON.createObjectNode();
 
-    /** Where a run ended. */
-    public record Result(TrainingState state, long tokens, double flops, double lastValLoss) {
+    /**
+     * Where a run ended.
+     *
+     * @param step   the run's step (cumulative over the stages of a staged run)
+     * @param epoch  epoch of the data stream the next step would read
+     * @param cursor sequence index within that epoch
+     */
+    public record Result(TrainingState state, long step, long tokens, double flops, double lastValLoss, long epoch,
+                         int cursor) {
     }
 
     /**
@@ -81,6 +90,19 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Marks this trainer's log rows and checkpoints with a stage of a staged run, and adds {@code tags} (e.g.
+     * the run's provenance) to every checkpoint's metadata.
+     *
+     * @param stage stage number, from 1
+     * @param tags  JSON fields added to each checkpoint's extra metadata
+     */
+    public Trainer stage(int stage, ObjectNode tags) {
+        this.stage = stage;
+        this.tags = tags.deepCopy();
+        return this;
+    }
+
     /** @return the snapshot of {@code runDir} at run step {@code step} */
     public static Path snapshot(Path runDir, long step) {
         return runDir.resolve("snapshot-" + step + ".safetensors");
@@ -115,10 +137,29 @@ public final class Trainer {
      * @return the final state and totals
      */
     public Result run(TrainingState initial, long tokensBefore, double flopsBefore, long epoch, int cursor) {
+        return run(initial, tokensBefore, flopsBefore, epoch, cursor, 0);
+    }
+
+    /**
+     * As {@link #run(TrainingState, long, double, long, int)}, as the next stage of a staged run that logs in
+     * the same folder: steps count on from {@code startStep} up to {@code cfg.steps()}, and the log keeps the
+     * earlier stages' rows up to {@code startStep}.
+     *
+     * @param initial      the state to train
+     * @param tokensBefore tokens consumed by earlier stages
+     * @param flopsBefore  FLOPs spent by earlier stages
+     * @param epoch        epoch of the data stream to start in
+     * @param cursor       sequence index within that epoch
+     * @param startStep    steps done by earlier stages
+     * @return the final state and totals
+     */
+    public Result run(TrainingState initial, long tokensBefore, double flopsBefore, long epoch, int cursor,
+                      long startStep) {
         TokenBatches batches = new TokenBatches(train, initial.config().contextLength(), cfg.batchSize(), cfg.seed(),
                 true);
         batches.seek(epoch, cursor);
-        return loop(PackedState.of(initial), batches, 0, tokensBefore, flopsBefore, -1);
+        return loop(PackedState.of(initial), batches, startStep, tokensBefore, flopsBefore,
+                startStep == 0 ? -1 : startStep);
     }
 
     /**
@@ -153,8 +194,8 @@ public final class Trainer {
         try (TrainLog log = new TrainLog(runDir.resolve(LOG), keep)) {   // drops rows after the checkpoint
             if (keep >= 0) {
                 for (TrainLog.Row r : TrainLog.read(runDir.resolve(LOG))) {
-                    if (r.step() == keep && stopRule.test(r)) {
-                        return new Result(s, tokens, flops, r.valLoss());   // it had already ended here
+                    if (r.step() == keep && r.stage() == stage && stopRule.test(r)) {   // it had already ended here
+                        return new Result(s, runStep, tokens, flops, r.valLoss(), batches.epoch(), batches.cursor());
                     }
                 }
             }
@@ -174,8 +215,9 @@ public final class Trainer {
                 if (runStep % cfg.evalEvery() == 0 || runStep == cfg.steps()) {
                     double[] perBatch = validationLosses(gpt, t);
                     lastVal = mean(perBatch);
-                    TrainLog.Row row = new TrainLog.Row(runStep, tokens, flops, lossSum / lossCount, lastVal, lr,
-                            perBatch);
+                    // rules see the row as logged, so a resumed run decides on the same numbers
+                    TrainLog.Row row = new TrainLog.Row(stage, runStep, tokens, flops, lossSum / lossCount, lastVal,
+                            lr, perBatch).logged();
                     log.append(row);
                     lossSum = 0;
                     lossCount = 0;
@@ -202,7 +244,7 @@ public final class Trainer {
         if (bar != null) {
             bar.finish();
         }
-        return new Result(s, tokens, flops, lastVal);
+        return new Result(s, runStep, tokens, flops, lastVal, batches.epoch(), batches.cursor());
     }
 
     /** Hard-links {@code to} to the current checkpoint (a copy where links are not supported). */
@@ -256,13 +298,32 @@ public final class Trainer {
     }
 
     private ObjectNode extra(long runStep, TokenBatches batches, long tokens, double flops) {
-        ObjectNode x = JSON.createObjectNode();
+        return extra(tags, stage, runStep, batches.epoch(), batches.cursor(), tokens, flops, cfg.seed());
+    }
+
+    /**
+     * The metadata a checkpoint needs to resume: what {@link #resume} reads back.
+     *
+     * @param tags    the caller's fields (see {@link #stage})
+     * @param stage   stage number
+     * @param runStep the run's step
+     * @param epoch   epoch of the data stream
+     * @param cursor  sequence index within that epoch
+     * @param tokens  tokens consumed so far
+     * @param flops   FLOPs spent so far
+     * @param seed    data-order seed
+     * @return the extra JSON to save with the state
+     */
+    public static ObjectNode extra(ObjectNode tags, int stage, long runStep, long epoch, int cursor, long tokens,
+                                   double flops, long seed) {
+        ObjectNode x = tags.deepCopy();
+        x.put("stage", stage);
         x.put("run_step", runStep);
-        x.put("epoch", batches.epoch());
-        x.put("cursor", batches.cursor());
+        x.put("epoch", epoch);
+        x.put("cursor", cursor);
         x.put("tokens", tokens);
         x.put("flops", flops);
-        x.put("seed", cfg.seed());
+        x.put("seed", seed);
         return x;
     }
 }

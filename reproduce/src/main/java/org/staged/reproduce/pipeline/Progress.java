@@ -1,5 +1,6 @@
 package org.staged.reproduce.pipeline;
 
+import org.staged.run.Shapes;
 import java.io.PrintStream;
 import java.util.HashSet;
 import java.util.Locale;

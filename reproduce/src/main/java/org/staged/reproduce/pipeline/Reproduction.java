@@ -1,5 +1,6 @@
 package org.staged.reproduce.pipeline;
 
+import org.staged.run.Shapes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

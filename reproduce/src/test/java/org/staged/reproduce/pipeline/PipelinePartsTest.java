@@ -1,5 +1,6 @@
 package org.staged.reproduce.pipeline;
 
+import org.staged.run.Shapes;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertNull;
 import static org.testng.Assert.assertTrue;

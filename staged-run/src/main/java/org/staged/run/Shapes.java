@@ -1,4 +1,4 @@
-package org.staged.reproduce.pipeline;
+package org.staged.run;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +11,7 @@ import org.staged.api.growth.GrowthOperators;
  * they grow ({@link GrowthOperator#grownConfig}), so the original is found among the halvings an operator can
  * undo (width and heads, layers, or the MLP alone), checking each against the operator itself.
  */
-final class Shapes {
+public final class Shapes {
     private Shapes() {
     }
 
@@ -22,7 +22,7 @@ final class Shapes {
      * @return the shape before growth
      * @throws IllegalArgumentException when no halving of {@code grown} is what the operators grow from
      */
-    static ModelConfig original(GrowthOperators registry, String spec, ModelConfig grown) {
+    public static ModelConfig original(GrowthOperators registry, String spec, ModelConfig grown) {
         List<String> ops = GrowthOperators.splitOutsideParentheses(spec, ',');
         ModelConfig c = grown;
         for (int i = ops.size() - 1; i >= 0; i--) {

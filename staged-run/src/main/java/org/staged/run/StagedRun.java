@@ -1,0 +1,495 @@
+package org.staged.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.staged.api.AtomicFiles;
+import org.staged.api.LrSchedule;
+import org.staged.api.ModelConfig;
+import org.staged.api.TrainingState;
+import org.staged.api.Version;
+import org.staged.api.growth.GrowthOperators;
+import org.staged.api.growth.GrowthSpec;
+import org.staged.models.AdamConfig;
+import org.staged.models.train.Checkpoint;
+import org.staged.models.train.CheckpointException;
+import org.staged.models.train.TrainConfig;
+import org.staged.models.train.TrainLog;
+import org.staged.models.train.Trainer;
+import org.staged.schedule.SlopeMonitor;
+
+/**
+ * Algorithm 1 as one run in one folder: the original model trains from scratch on the target's learning-rate
+ * schedule while a {@link SlopeMonitor} watches d log L / d log C; when the slope reaches τ_G of the next
+ * growth, the whole training state is grown in memory, written as the next stage's first checkpoint, and
+ * training continues at GROWTH-TARGET ρ·S of the same schedule. The last stage stops at OPTIMALITY (τ_opt)
+ * or when the budget is spent, whichever comes first.
+ *
+ * <p>The folder holds {@code stages.json} (the plan; a resume with another is refused), one {@code log.csv}
+ * over every stage, {@code growth.json} (each growth as it happened), the checkpoint (its metadata carries the
+ * provenance: operator chain, ρ, τ, plan hash, version) and {@code done.json} at the end. The run continues
+ * after a growth from the checkpoint it has just written, so a run killed at any moment and started again
+ * ends in the same state, bit for bit.
+ */
+public final class StagedRun {
+    /** The plan a run was started with. */
+    public static final String PLAN = "stages.json";
+    /** The growths as they happened. */
+    public static final String GROWTHS = "growth.json";
+    /** Written when the run has ended. */
+    public static final String DONE = "done.json";
+    /**
+     * Fault injection for the resume tests: the JVM halts (as under kill -9) at the named point: {@code grown}
+     * (state grown in memory), {@code recorded} (growth.json written), {@code boundary} (the next stage's
+     * first checkpoint written) or {@code row:STEP} (log row STEP written).
+     */
+    static final String HALT_AT = "staged.run.haltAt";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Plan plan;
+    private final LrSchedule schedule;
+    private final TrainConfig train;
+    private final AdamConfig adam;
+    private final int[] trainTokens;
+    private final int[] valTokens;
+    private final Path dir;
+    private final boolean progress;
+    private final GrowthOperators registry;
+    private Budget budget = Budget.NONE;
+    private long stageCap;
+    private long rewarmSteps;
+    private boolean snapshots;
+    private Predicate<TrainLog.Row> lastStop = r -> false;
+    private String presetHash = "";
+    private Consumer<String> status = s -> { };
+
+    /** Why a stage ended. */
+    public enum End {
+        /** The slope reached τ_G: the run grows. */
+        TAU_GROWTH("slope reached τ_G"),
+        /** The stage reached its step cap before τ_G: the run grows there. */
+        STAGE_CAP("stage cap reached before τ_G"),
+        /** The schedule ended: a stage before the last grows there, the last ends. */
+        SCHEDULE_END("end of the learning-rate schedule"),
+        /** The last stage's slope reached τ_opt. */
+        OPTIMALITY("OPTIMALITY: slope reached τ_opt"),
+        /** The caller's stop rule for the last stage held. */
+        STOP_RULE("the caller's stop rule"),
+        /** The budget was spent. */
+        BUDGET("budget spent");
+
+        private final String words;
+
+        End(String words) {
+            this.words = words;
+        }
+
+        /** @return the reason in words */
+        public String words() {
+            return words;
+        }
+    }
+
+    /**
+     * One growth as it happened.
+     *
+     * @param growth         growth number, from 1 (from stage {@code growth} to {@code growth + 1})
+     * @param spec           its operators
+     * @param step           the run's step at PRE-GROWTH
+     * @param scheduleBefore PRE-GROWTH's position on the schedule, S
+     * @param scheduleAfter  GROWTH-TARGET's position, round(ρ·S) (or where the operator continues)
+     * @param rho            ρ
+     * @param tauGrowth      τ_G of the plan
+     * @param tauMeasured    the monitor's slope at PRE-GROWTH (NaN when it had none)
+     * @param reason         why the stage ended here
+     * @param lossBefore     validation loss at PRE-GROWTH
+     * @param lossAfter      validation loss of the grown state, before any step
+     */
+    public record Growth(int growth, String spec, long step, long scheduleBefore, long scheduleAfter, double rho,
+                         double tauGrowth, double tauMeasured, End reason, double lossBefore, double lossAfter) {
+    }
+
+    /**
+     * Where the run ended.
+     *
+     * @param stage   the last stage trained, from 1
+     * @param step    steps over all stages
+     * @param tokens  tokens over all stages
+     * @param flops   FLOPs over all stages
+     * @param valLoss the last validation loss
+     * @param ended   why it ended
+     * @param growths the growths, in order
+     */
+    public record Outcome(int stage, long step, long tokens, double flops, double valLoss, End ended,
+                          List<Growth> growths) {
+    }
+
+    /**
+     * @param plan        stages, growths and constants
+     * @param schedule    the target's learning-rate schedule, which every stage follows
+     * @param train       batch, evaluation and checkpoint cadence, seed and dropout (its step count is unused)
+     * @param adam        optimizer settings
+     * @param trainTokens training token stream
+     * @param valTokens   validation token stream
+     * @param dir         the run's folder
+     * @param progress    whether to draw progress bars
+     * @param registry    the growth operators
+     */
+    public StagedRun(Plan plan, LrSchedule schedule, TrainConfig train, AdamConfig adam, int[] trainTokens,
+                     int[] valTokens, Path dir, boolean progress, GrowthOperators registry) {
+        this.plan = plan;
+        this.schedule = schedule;
+        this.train = train;
+        this.adam = adam;
+        this.trainTokens = trainTokens;
+        this.valTokens = valTokens;
+        this.dir = dir;
+        this.progress = progress;
+        this.registry = registry;
+    }
+
+    /** Limits the whole run (every stage counts). */
+    public StagedRun budget(Budget b) {
+        this.budget = b;
+        return this;
+    }
+
+    /** Grows after at most {@code steps} steps in a stage even when τ_G was not reached (0: no cap). */
+    public StagedRun stageCap(long steps) {
+        this.stageCap = steps;
+        return this;
+    }
+
+    /** Re-warms the LR from 0 over {@code steps} steps after each growth (the authors' code; 0: the paper's). */
+    public StagedRun rewarm(long steps) {
+        this.rewarmSteps = steps;
+        return this;
+    }
+
+    /** Keeps every checkpoint as a snapshot, so runs grown after the fact can start from any of them. */
+    public StagedRun keepSnapshots() {
+        this.snapshots = true;
+        return this;
+    }
+
+    /** Ends the last stage also at the first log row for which {@code rule} holds. */
+    public StagedRun stopLastStageWhen(Predicate<TrainLog.Row> rule) {
+        this.lastStop = rule;
+        return this;
+    }
+
+    /** Records the hash of the preset (or options) the run belongs to in its checkpoints. */
+    public StagedRun presetHash(String hash) {
+        this.presetHash = hash;
+        return this;
+    }
+
+    /** Receives one line per growth and at the end. */
+    public StagedRun status(Consumer<String> sink) {
+        this.status = sink;
+        return this;
+    }
+
+    /**
+     * Runs, resumes, or reads the outcome of a finished run.
+     *
+     * @param original the original model's fresh state (called only when the run starts from nothing)
+     * @return where the run ended
+     * @throws IllegalArgumentException when the folder holds a run of another plan, naming the difference
+     */
+    public Outcome run(Supplier<TrainingState> original) {
+        String planHash = recordPlan();
+        if (Files.exists(dir.resolve(DONE))) {
+            return readOutcome();
+        }
+        List<Growth> growths = new ArrayList<>(readGrowths());
+        boolean resuming = Trainer.canResume(dir);
+        TrainingState fresh = null;
+        JsonNode tags;
+        if (resuming) {
+            tags = Checkpoint.load(dir.resolve(Trainer.CHECKPOINT)).extra();
+        } else {
+            fresh = original.get();
+            if (!fresh.config().equals(plan.shapes().get(0))) {
+                throw new IllegalArgumentException("the original state is " + fresh.config() + ", the plan starts from "
+                        + plan.shapes().get(0));
+            }
+            tags = stageTags(1, 0, fresh.scheduleStep(), 0, 0, fresh.config(), growths, planHash);
+        }
+        while (true) {
+            int k = tags.get("stage").asInt();
+            long startStep = tags.get("stage_start_step").asLong();
+            long end = tags.get("stage_end_step").asLong();
+            End capReason = End.valueOf(tags.get("stage_end_reason").asText());
+            boolean last = k == plan.size();
+            if (end <= startStep) {
+                return finish(k, End.BUDGET, growths);
+            }
+            SlopeRule rule = new SlopeRule(k, startStep, tags.get("stage_schedule_start").asLong(),
+                    last ? plan.tauOpt() : plan.growths().get(k - 1).tauGrowth(), last ? lastStop : r -> false,
+                    k > 1 ? rewarmSteps : 0);
+            Trainer trainer = trainer(end).stage(k, (ObjectNode) tags).stopWhen(rule).onRow(r -> haltAt("row:" + r.step()));
+            Trainer.Result r;
+            if (resuming) {
+                long at = tags.get("run_step").asLong();
+                TrainLog.read(dir.resolve(Trainer.LOG)).stream().filter(row -> row.step() < at).forEach(rule::replay);
+                r = trainer.resume();
+            } else {
+                r = trainer.run(fresh, 0, 0, 0, 0, 0);
+                fresh = null;
+            }
+            End why = rule.fired != null ? rule.fired : capReason;
+            if (last || why == End.BUDGET) {
+                return finish(k, why, growths);
+            }
+            tags = grow(k, r, why, rule.slope, growths, planHash);
+            status.accept(describe(growths.get(growths.size() - 1)));
+            resuming = true;
+        }
+    }
+
+    /** Grows the state that ended stage k and writes it as stage k+1's first checkpoint; returns its metadata. */
+    private ObjectNode grow(int k, Trainer.Result r, End why, double slope, List<Growth> growths, String planHash) {
+        Plan.Growth pg = plan.growths().get(k - 1);
+        TrainingState before = r.state();
+        GrowthSpec spec = new GrowthSpec(schedule, pg.rho(), null, rewarmSteps);
+        TrainingState grown = GrowthOperators.growChecked(registry.stage(pg.spec()), before, spec);
+        haltAt("grown");
+        double lossBefore = lastRow().valLoss();
+        double lossAfter = trainer(r.step() + 1).validationLoss(grown);
+        Growth g = new Growth(k, pg.spec(), r.step(), before.scheduleStep(), grown.scheduleStep(), pg.rho(),
+                pg.tauGrowth(), slope, why, lossBefore, lossAfter);
+        while (growths.size() >= k) {   // a growth redone after a crash replaces its earlier record
+            growths.remove(growths.size() - 1);
+        }
+        growths.add(g);
+        writeJson(dir.resolve(GROWTHS), JSON.valueToTree(growths));
+        haltAt("recorded");
+        ObjectNode tags = stageTags(k + 1, r.step(), grown.scheduleStep(), r.tokens(), r.flops(), grown.config(),
+                growths, planHash);
+        ObjectNode extra = Trainer.extra(tags, k + 1, r.step(), r.epoch(), r.cursor(), r.tokens(), r.flops(),
+                train.seed());
+        Checkpoint.save(dir.resolve(Trainer.CHECKPOINT), grown, extra);
+        haltAt("boundary");
+        return extra;
+    }
+
+    /** The fields every checkpoint of a stage carries: where the stage starts and ends, and the provenance. */
+    private ObjectNode stageTags(int k, long startStep, long scheduleStart, long tokens, double flops, ModelConfig cfg,
+                                 List<Growth> growths, String planHash) {
+        int t = cfg.contextLength();
+        long tokensPerStep = (long) train.batchSize() * t;
+        double flopsPerStep = (double) tokensPerStep * cfg.trainingFlopsPerToken(t);
+        long end = startStep + Math.max(0, schedule.totalSteps() - scheduleStart);
+        End reason = End.SCHEDULE_END;
+        if (k < plan.size() && stageCap > 0 && startStep + stageCap < end) {
+            end = startStep + stageCap;
+            reason = End.STAGE_CAP;
+        }
+        long left = budget.stepsLeft(startStep, tokens, flops, tokensPerStep, flopsPerStep);
+        if (left < end - startStep) {
+            end = startStep + left;
+            reason = End.BUDGET;
+        }
+        ObjectNode tags = JSON.createObjectNode();
+        tags.put("stage", k);
+        tags.put("stage_start_step", startStep);
+        tags.put("stage_schedule_start", scheduleStart);
+        tags.put("stage_end_step", end);
+        tags.put("stage_end_reason", reason.name());
+        ObjectNode p = tags.putObject("provenance");
+        p.put("version", Version.CURRENT);
+        p.put("stages", plan.stages());
+        p.put("plan_sha256", planHash);
+        p.put("preset_sha256", presetHash);
+        ArrayNode chain = p.putArray("operator_chain");
+        ArrayNode gs = p.putArray("growths");
+        for (Growth g : growths.subList(0, k - 1)) {
+            chain.add(g.spec());
+            ObjectNode o = gs.addObject();
+            o.put("operator", g.spec());
+            o.put("step", g.step());
+            o.put("rho", g.rho());
+            o.put("tau_growth", g.tauGrowth());
+            o.put("tau_measured", g.tauMeasured());
+        }
+        return tags;
+    }
+
+    private Trainer trainer(long endStep) {
+        TrainConfig c = new TrainConfig(train.batchSize(), endStep, train.evalEvery(), train.evalBatches(),
+                train.checkpointEvery(), train.seed(), train.dropout(), train.attnDropout());
+        Trainer t = new Trainer(c, adam, trainTokens, valTokens, dir, progress);
+        return snapshots ? t.keepSnapshots() : t;
+    }
+
+    private Outcome finish(int k, End why, List<Growth> growths) {
+        if (!Files.exists(dir.resolve(Trainer.LOG))) {
+            throw new IllegalArgumentException("the budget (" + budget + ") allows no training step");
+        }
+        TrainLog.Row last = lastRow();
+        Outcome o = new Outcome(k, last.step(), last.tokens(), last.flops(), last.valLoss(), why, List.copyOf(growths));
+        writeJson(dir.resolve(DONE), JSON.valueToTree(o));
+        status.accept(String.format(Locale.ROOT, "ended in stage %d/%d at step %d (%s): validation loss %.4f, %.4g "
+                + "PF-days", k, plan.size(), o.step(), why.words(), o.valLoss(), o.flops() / 8.64e19));
+        return o;
+    }
+
+    private TrainLog.Row lastRow() {
+        List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
+        if (rows.isEmpty()) {
+            throw new IllegalStateException(dir.resolve(Trainer.LOG) + ": no row yet");
+        }
+        return rows.get(rows.size() - 1);
+    }
+
+    private Outcome readOutcome() {
+        try {
+            return JSON.readValue(dir.resolve(DONE).toFile(), Outcome.class);
+        } catch (IOException e) {
+            throw new CheckpointException(dir.resolve(DONE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Growth> readGrowths() {
+        Path f = dir.resolve(GROWTHS);
+        if (!Files.exists(f)) {
+            return List.of();
+        }
+        try {
+            return List.of(JSON.readValue(f.toFile(), Growth[].class));
+        } catch (IOException e) {
+            throw new CheckpointException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes stages.json, or refuses a folder started with another plan; returns the plan's hash. */
+    private String recordPlan() {
+        ObjectNode mine = JSON.createObjectNode();
+        mine.put("stages", plan.stages());
+        ArrayNode shapes = mine.putArray("shapes");
+        plan.shapes().forEach(c -> shapes.add(c.toString()));
+        ArrayNode gs = mine.putArray("growths");
+        for (Plan.Growth g : plan.growths()) {
+            gs.addObject().put("operator", g.spec()).put("kind", g.kind()).put("tau_growth", g.tauGrowth())
+                    .put("rho", g.rho());
+        }
+        if (Double.isNaN(plan.tauOpt())) {
+            mine.putNull("tau_opt");
+        } else {
+            mine.put("tau_opt", plan.tauOpt());
+        }
+        mine.put("constants", plan.source());
+        mine.put("budget", budget.toString());
+        mine.put("stage_cap", stageCap);
+        mine.put("rewarm_steps", rewarmSteps);
+        mine.put("schedule", schedule.toString());
+        RunRecord.writeOrCompare(dir.resolve(PLAN), mine, "plan");
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsString(mine)
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void writeJson(Path f, JsonNode n) {
+        try {
+            AtomicFiles.writeString(f, JSON.writeValueAsString(n));
+        } catch (IOException e) {
+            throw new CheckpointException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void haltAt(String point) {
+        if (point.equals(System.getProperty(HALT_AT))) {
+            Runtime.getRuntime().halt(137);
+        }
+    }
+
+    private String describe(Growth g) {
+        return String.format(Locale.ROOT, "stage %d → %d: %s at step %d (%s: slope %.4f, τ_G %.4f), validation loss "
+                        + "%.4f → %.4f, continues at schedule step %d (ρ %.3f · S %d)", g.growth(), g.growth() + 1,
+                g.spec(), g.step(), g.reason().words(), g.tauMeasured(), g.tauGrowth(), g.lossBefore(), g.lossAfter(),
+                g.scheduleAfter(), g.rho(), g.scheduleBefore());
+    }
+
+    /**
+     * Algorithm 1's test at each log row of one stage: the slope against the position on the schedule (for a
+     * model trained from scratch that is d log L / d log C; a grown model continues on the target's curve)
+     * reaching τ, after warmup and any re-warmup. In the first stage it must have been steeper than τ first:
+     * a fresh model's curve starts flat (the loss stays near ln V for a while), which is not a slowdown.
+     */
+    private final class SlopeRule implements Predicate<TrainLog.Row> {
+        private final SlopeMonitor monitor = new SlopeMonitor();
+        private final int stage;
+        private final long startStep;
+        private final long scheduleStart;
+        private final double tau;
+        private final Predicate<TrainLog.Row> also;
+        private final long quietSteps;
+        End fired;
+        double slope = Double.NaN;
+        private boolean steeper;   // the slope has been steeper than τ (or need not have been)
+
+        SlopeRule(int stage, long startStep, long scheduleStart, double tau, Predicate<TrainLog.Row> also,
+                  long quietSteps) {
+            this.stage = stage;
+            this.startStep = startStep;
+            this.scheduleStart = scheduleStart;
+            this.tau = tau;
+            this.also = also;
+            this.quietSteps = quietSteps;
+            this.steeper = stage > 1;
+        }
+
+        /** Feeds a row logged before the checkpoint a resumed stage starts from. */
+        void replay(TrainLog.Row r) {
+            observe(r);
+        }
+
+        @Override
+        public boolean test(TrainLog.Row r) {
+            if (!observe(r)) {
+                return false;
+            }
+            boolean last = stage == plan.size();
+            if (!Double.isNaN(tau) && steeper && monitor.reached(tau)) {
+                fired = last ? End.OPTIMALITY : End.TAU_GROWTH;
+            } else if (also.test(r)) {
+                fired = End.STOP_RULE;
+            }
+            return fired != null;
+        }
+
+        /** @return whether the row belongs to this stage */
+        private boolean observe(TrainLog.Row r) {
+            if (r.stage() != stage) {
+                return false;
+            }
+            long position = scheduleStart + r.step() - startStep;
+            if (position > schedule.warmupSteps() && r.step() - startStep > quietSteps) {
+                monitor.add(position, r.valLoss());
+                slope = monitor.slope().orElse(Double.NaN);
+                steeper |= slope < tau;
+            }
+            return true;
+        }
+    }
+}

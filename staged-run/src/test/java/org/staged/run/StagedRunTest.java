@@ -1,0 +1,190 @@
+package org.staged.run;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.staged.api.ModelConfig;
+import org.staged.models.train.Checkpoint;
+import org.staged.models.train.TrainLog;
+import org.staged.models.train.Trainer;
+import org.staged.schedule.PracticalConstants;
+import org.staged.schedule.SlopeMonitor;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+public class StagedRunTest {
+    private static final String STAGES = "width; depth";
+    private static final double TAU_G = -0.15;
+
+    private static StagedRun.Outcome run(Path dir, PracticalConstants c, Budget budget) {
+        return MicroRun.run(dir, STAGES, c, budget).run(() -> MicroRun.original(original()));
+    }
+
+    private static ModelConfig original() {
+        return Plan.of(MicroRun.OPS, MicroRun.TARGET, STAGES, MicroRun.constants(-0.1, -0.1), "test").shapes().get(0);
+    }
+
+    /** The monitor's slope after each row of one stage, against the position on the schedule; NaN without one. */
+    private static List<Double> slopes(List<TrainLog.Row> rows, int stage, long scheduleStart, boolean afterWarmup) {
+        List<TrainLog.Row> mine = rows.stream().filter(r -> r.stage() == stage).toList();
+        long start = rows.stream().filter(r -> r.stage() < stage).mapToLong(TrainLog.Row::step).max().orElse(0);
+        SlopeMonitor m = new SlopeMonitor();
+        List<Double> out = new ArrayList<>();
+        for (TrainLog.Row r : mine) {
+            long position = scheduleStart + r.step() - start;
+            if (!afterWarmup || position > MicroRun.SCHEDULE.warmupSteps()) {
+                m.add(position, r.valLoss());
+            }
+            out.add(m.slope().orElse(Double.NaN));
+        }
+        return out;
+    }
+
+    @Test
+    public void growsWhereTheSlopeCrossesTauGrowthAndStopsAtTauOpt() throws IOException {
+        Path dir = Files.createTempDirectory("staged");
+        double tauOpt = -0.05;
+        StagedRun.Outcome o = run(dir, MicroRun.constants(TAU_G, tauOpt), Budget.NONE);
+        List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
+
+        assertEquals(o.growths().size(), 2);
+        assertEquals(o.ended(), StagedRun.End.OPTIMALITY);
+        assertEquals(o.stage(), 3);
+        // stage 1: PRE-GROWTH is the first row where the slope, steeper than τ_G before, reaches it
+        List<Double> s1 = slopes(rows, 1, 0, true);
+        StagedRun.Growth g1 = o.growths().get(0);
+        int at = (int) rows.stream().filter(r -> r.stage() == 1 && r.step() <= g1.step()).count() - 1;
+        assertEquals(g1.reason(), StagedRun.End.TAU_GROWTH);
+        assertTrue(s1.get(at) >= TAU_G, "slope " + s1.get(at) + " at PRE-GROWTH");
+        assertTrue(s1.subList(0, at).stream().anyMatch(s -> s < TAU_G), "the slope was steeper than τ_G before");
+        assertTrue(!(s1.get(at - 1) >= TAU_G), "the growth came at the first crossing: " + s1.subList(0, at + 1));
+        assertEquals(g1.tauMeasured(), s1.get(at), 1e-12);
+        // GROWTH-TARGET = ρ·S, and the growth preserved the loss
+        for (StagedRun.Growth g : o.growths()) {
+            assertEquals(g.scheduleAfter(), Math.round(g.rho() * g.scheduleBefore()));
+            assertEquals(g.lossAfter(), g.lossBefore(), 1e-5 * g.lossBefore(), g.spec() + " keeps the loss");
+        }
+        // the last stage ended at the first row whose slope reached τ_opt
+        StagedRun.Growth g2 = o.growths().get(1);
+        List<Double> s3 = slopes(rows, 3, g2.scheduleAfter(), false);
+        assertTrue(s3.get(s3.size() - 1) >= tauOpt);
+        assertTrue(s3.subList(0, s3.size() - 1).stream().noneMatch(s -> s >= tauOpt), "stopped late: " + s3);
+
+        // one log over every stage, steps and compute counted across them
+        assertEquals(rows.stream().mapToInt(TrainLog.Row::stage).distinct().boxed().toList(), List.of(1, 2, 3));
+        for (int i = 1; i < rows.size(); i++) {
+            assertTrue(rows.get(i).step() > rows.get(i - 1).step() && rows.get(i).flops() > rows.get(i - 1).flops());
+            assertTrue(rows.get(i).stage() >= rows.get(i - 1).stage());
+        }
+        TrainLog.Row last = rows.get(rows.size() - 1);
+        TrainLog.Row prev = rows.get(rows.size() - 2);
+        double perStep = 4.0 * 16 * MicroRun.TARGET.trainingFlopsPerToken(16);
+        assertEquals((last.flops() - prev.flops()) / (last.step() - prev.step()), perStep, 1e-3 * perStep);   // 7 digits logged
+        assertEquals(o.step(), last.step());
+
+        // the checkpoint's provenance
+        JsonNode p = Checkpoint.load(dir.resolve(Trainer.CHECKPOINT)).extra().get("provenance");
+        assertEquals(p.get("operator_chain").toString(), "[\"width\",\"depth\"]");
+        assertEquals(p.get("growths").get(1).get("rho").asDouble(), 0.7);
+        assertEquals(p.get("growths").get(0).get("tau_measured").asDouble(), g1.tauMeasured(), 1e-12);
+        assertFalse(p.get("version").asText().isEmpty());
+        assertEquals(p.get("plan_sha256").asText().length(), 64);
+
+        // a rerun finds it done
+        assertEquals(run(dir, MicroRun.constants(TAU_G, tauOpt), Budget.NONE), o);
+    }
+
+    @Test
+    public void aBudgetEndsTheRunInStepsTokensOrPfDays() throws IOException {
+        ModelConfig small = original();
+        double perStep = 4.0 * 16 * small.trainingFlopsPerToken(16);
+        PracticalConstants never = MicroRun.constants(-50, Double.NaN);
+        for (Budget b : List.of(new Budget(30L, null, null), new Budget(null, 30L * 64, null),
+                new Budget(null, null, 30.5 * perStep / 8.64e19))) {
+            Path dir = Files.createTempDirectory("staged");
+            StagedRun.Outcome o = run(dir, never, b);
+            assertEquals(o.ended(), StagedRun.End.BUDGET, b.toString());
+            assertEquals(o.step(), 30, b.toString());
+            assertEquals(o.stage(), 1);
+        }
+    }
+
+    @Test
+    public void aStageCapGrowsThereAndSaysSo() throws IOException {
+        Path dir = Files.createTempDirectory("staged");
+        StagedRun.Outcome o = MicroRun.run(dir, STAGES, MicroRun.constants(-50, Double.NaN), new Budget(60L, null, null))
+                .stageCap(20).run(() -> MicroRun.original(original()));
+        assertEquals(o.growths().get(0).reason(), StagedRun.End.STAGE_CAP);
+        assertEquals(o.growths().get(0).step(), 20);
+        assertEquals(o.growths().get(1).reason(), StagedRun.End.TAU_GROWTH);   // a grown stage is armed at once
+        assertEquals(o.ended(), StagedRun.End.BUDGET);
+        assertTrue(Files.readString(dir.resolve(StagedRun.GROWTHS)).contains("STAGE_CAP"));
+    }
+
+    @Test
+    public void aResumeWithAnotherPlanIsRefusedNamingTheDifference() throws IOException {
+        Path dir = Files.createTempDirectory("staged");
+        run(dir, MicroRun.constants(TAU_G, Double.NaN), new Budget(8L, null, null));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> MicroRun.run(dir, "depth; width",
+                MicroRun.constants(TAU_G, Double.NaN), new Budget(8L, null, null)).run(() -> null));
+        assertTrue(e.getMessage().contains("stages: saved \"width; depth\", now \"depth; width\""), e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> run(dir, MicroRun.constants(-0.2, Double.NaN),
+                new Budget(8L, null, null)));
+        assertTrue(e.getMessage().contains("growths[0].tau_growth: saved -0.15, now -0.2"), e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> run(dir, MicroRun.constants(TAU_G, -0.05),
+                new Budget(8L, null, null)));
+        assertTrue(e.getMessage().contains("tau_opt: saved null, now -0.05"), e.getMessage());
+    }
+
+    @DataProvider
+    public Object[][] haltPoints() {
+        // in stage 1 (after the checkpoint at 40), at the growth (in memory, recorded, its checkpoint written),
+        // and in stage 2 and 3
+        return new Object[][] {{"row:42"}, {"grown"}, {"recorded"}, {"boundary"}, {"row:140"}, {"row:150"}};
+    }
+
+    @Test(dataProvider = "haltPoints")
+    public void aRunKilledAnywhereResumesToTheSameState(String point) throws Exception {
+        Path straight = straight();
+        Path killed = Files.createTempDirectory("staged");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-D" + StagedRun.HALT_AT + "=" + point, "-cp", System.getProperty("java.class.path"),
+                MicroRun.class.getName(), killed.toString(), Double.toString(TAU_G), "170");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child did not halt");
+        assertEquals(p.exitValue(), 137, "the child halted at " + point);
+        assertFalse(Files.exists(killed.resolve(StagedRun.DONE)));
+
+        MicroRun.main(new String[] {killed.toString(), Double.toString(TAU_G), "170"});   // the same command again
+        for (String f : List.of(Trainer.LOG, StagedRun.GROWTHS, StagedRun.DONE)) {
+            assertEquals(Files.readString(killed.resolve(f)), Files.readString(straight.resolve(f)), f);
+        }
+        assertEquals(Files.readAllBytes(killed.resolve(Trainer.CHECKPOINT)),
+                Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)), "final checkpoint");
+    }
+
+    private static Path straightDir;
+
+    private static synchronized Path straight() throws IOException {
+        if (straightDir == null) {
+            straightDir = Files.createTempDirectory("staged");
+            MicroRun.main(new String[] {straightDir.toString(), Double.toString(TAU_G), "170"});
+            List<TrainLog.Row> rows = TrainLog.read(straightDir.resolve(Trainer.LOG));
+            // the halt points must fall where the data provider says
+            assertEquals(rows.stream().filter(r -> r.step() == 42).findFirst().orElseThrow().stage(), 1);
+            assertEquals(rows.stream().filter(r -> r.step() == 140).findFirst().orElseThrow().stage(), 2);
+            assertEquals(rows.stream().filter(r -> r.step() == 150).findFirst().orElseThrow().stage(), 3);
+        }
+        return straightDir;
+    }
+}
