@@ -75,6 +75,23 @@ public record ModelConfig(int vocabSize, int contextLength, int dModel, int nLay
         return new ModelConfig(vocabSize, t, dModel, nLayer, nHead, dFf, tiedHead, layerNormEps);
     }
 
+    /**
+     * Overrides of a preset's shape, as the command line and presets give them; null keeps the value. d_ff
+     * follows as 4·d_model when the width changes.
+     *
+     * @param d       hidden size, or null
+     * @param heads   attention heads, or null
+     * @param layers  blocks, or null
+     * @param context context length, or null
+     * @return the overridden shape
+     */
+    public ModelConfig overridden(Integer d, Integer heads, Integer layers, Integer context) {
+        ModelConfig w = d == null && heads == null ? this
+                : withWidth(d != null ? d : dModel, heads != null ? heads : nHead, 4 * (d != null ? d : dModel));
+        ModelConfig l = layers == null ? w : w.withLayers(layers);
+        return context == null ? l : l.withContextLength(context);
+    }
+
     /** @return a copy with the LM head tied or untied */
     public ModelConfig withTiedHead(boolean tied) {
         return new ModelConfig(vocabSize, contextLength, dModel, nLayer, nHead, dFf, tied, layerNormEps);

@@ -8,7 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.staged.api.growth.GrowthOperator;
 import org.staged.operators.GrowthOperatorConformance;
-import org.staged.reproduce.StagedCli;
+import org.staged.cli.StagedCli;
 import org.testng.annotations.Test;
 
 /** The plugin passes the suite's conformance contract and shows up in the command line, unchanged. */

@@ -9,7 +9,7 @@ import com.sun.jna.Native;
  * on 2 cores). The variable must be in the process environment before ND4J loads its native library, which
  * {@code mvn exec:java} gives no way to set, so it is set here through libc.
  */
-final class OpenMpDefaults {
+public final class OpenMpDefaults {
     /** The libc function we need. */
     interface LibC extends Library {
         int setenv(String name, String value, int overwrite);
@@ -19,7 +19,7 @@ final class OpenMpDefaults {
     }
 
     /** Sets OMP_WAIT_POLICY=PASSIVE when unset; call before the first use of ND4J. */
-    static void apply() {
+    public static void apply() {
         if (System.getenv("OMP_WAIT_POLICY") != null) {
             return;
         }

@@ -1,2 +1,2 @@
-/** The {@code staged} command line and the jobs that reproduce the paper's tables and figures. */
+/** The main job: a preset's runs, their evaluation, and the paper's tables, figures and report. */
 package org.staged.reproduce;

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
 
 /** A data directory of random sentences over a twelve-word vocabulary, for tests of whole commands. */
-final class GeneratedData {
+public final class GeneratedData {
     private GeneratedData() {
     }
 
@@ -18,7 +18,7 @@ final class GeneratedData {
      *
      * @return the data directory
      */
-    static Path trainingText(long seed, int documents, int wordsPerDocument) throws IOException {
+    public static Path trainingText(long seed, int documents, int wordsPerDocument) throws IOException {
         Path data = Files.createTempDirectory("data");
         Path src = Files.createDirectories(data.resolve("train/demo"));
         SplittableRandom rng = new SplittableRandom(seed);

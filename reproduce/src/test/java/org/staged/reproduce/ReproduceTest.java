@@ -51,7 +51,7 @@ public class ReproduceTest {
                 "eval.wikitext_chars = 400", "eval.lambada_passages = 2",
                 "eval.points = 2", ""));
         straight = Files.createTempDirectory("results");
-        assertEquals(StagedCli.run(args(straight)), 0);
+        assertEquals(ReproduceMain.run(args(straight)), 0);
     }
 
     private String[] args(Path results) {
@@ -124,7 +124,7 @@ public class ReproduceTest {
         Path killed = Files.createTempDirectory("results");
         Path marker = killed.resolve("micro/runs/base/seed-1/2xD-practical/stage-1/log.csv");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));
+                "-cp", System.getProperty("java.class.path"), ReproduceMain.class.getName()));
         cmd.addAll(List.of(args(killed)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
@@ -135,7 +135,7 @@ public class ReproduceTest {
         p.destroyForcibly().waitFor();                   // SIGKILL inside a grown run
         assertTrue(Files.exists(marker), "the child was killed before it reached a grown run");
         assertFalse(Files.exists(killed.resolve("micro/REPORT.md")), "the child finished before it could be killed");
-        assertEquals(StagedCli.run(args(killed)), 0);   // the same command resumes
+        assertEquals(ReproduceMain.run(args(killed)), 0);   // the same command resumes
         for (String f : List.of("table1.csv", "table2-wikitext.csv", "table2-lambada.csv", "appendix-d.md")) {
             assertEquals(Files.readString(killed.resolve("micro").resolve(f)),
                     Files.readString(straight.resolve("micro").resolve(f)), f);
@@ -150,7 +150,7 @@ public class ReproduceTest {
         Files.copy(data.resolve("train/demo/part-000.jsonl.gz"), partial.resolve("train/demo/part-000.jsonl.gz"));
         String[] a = args(results);
         a[4] = partial.toString();
-        assertEquals(StagedCli.run(a), 1);
+        assertEquals(ReproduceMain.run(a), 1);
         assertFalse(Files.exists(results.resolve("micro/runs")), "no run may start when data is missing");
     }
 

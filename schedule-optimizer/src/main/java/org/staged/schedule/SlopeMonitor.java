@@ -33,6 +33,7 @@ public final class SlopeMonitor {
     private final double window;              // width of the fitting window in ln C
     private final int minPoints;
     private final Deque<double[]> points = new ArrayDeque<>();   // {ln C, ln L}
+    private boolean spanned;   // the points have covered a whole window
 
     /** A monitor with Algorithm 1's window and minimum number of points. */
     public SlopeMonitor() {
@@ -71,7 +72,13 @@ public final class SlopeMonitor {
         points.addLast(new double[] {lc, Math.log(loss)});
         while (points.peekFirst()[0] < lc - window) {
             points.removeFirst();
+            spanned = true;
         }
+    }
+
+    /** @return whether the points have covered a whole window (the first point has left it) */
+    public boolean spanned() {
+        return spanned;
     }
 
     /** @return d log L / d log C at the latest point, once the window holds enough points */

@@ -48,6 +48,10 @@ public final class RunRecord {
         }
     }
 
+    private static boolean isNull(JsonNode n) {
+        return n == null || n.isNull();
+    }
+
     /** Collects "path: saved X, now Y" for every leaf that differs. */
     private static void differences(String path, JsonNode saved, JsonNode now, List<String> out) {
         if (saved != null && now != null && saved.isObject() && now.isObject()) {
@@ -63,6 +67,8 @@ public final class RunRecord {
             for (int i = 0; a.hasNext(); i++) {
                 differences(path + "[" + i + "]", a.next(), b.next(), out);
             }
+        } else if (isNull(saved) && isNull(now)) {
+            return;   // a field added later, null when not used
         } else if (saved == null || !saved.equals(now)) {
             out.add(path + ": saved " + (saved == null ? "nothing" : saved) + ", now " + (now == null ? "nothing" : now));
         }

@@ -433,8 +433,9 @@ public final class StagedRun {
     /**
      * Algorithm 1's test at each log row of one stage: the slope against the position on the schedule (for a
      * model trained from scratch that is d log L / d log C; a grown model continues on the target's curve)
-     * reaching τ, after warmup and any re-warmup. In the first stage it must have been steeper than τ first:
-     * a fresh model's curve starts flat (the loss stays near ln V for a while), which is not a slowdown.
+     * reaching τ, after warmup and any re-warmup. In the first stage the monitor must have seen a whole window
+     * first: right after warmup a fresh model is still leaving its initial plateau, where the curve is flat
+     * without having slowed down.
      */
     private final class SlopeRule implements Predicate<TrainLog.Row> {
         private final SlopeMonitor monitor = new SlopeMonitor();
@@ -446,7 +447,6 @@ public final class StagedRun {
         private final long quietSteps;
         End fired;
         double slope = Double.NaN;
-        private boolean steeper;   // the slope has been steeper than τ (or need not have been)
 
         SlopeRule(int stage, long startStep, long scheduleStart, double tau, Predicate<TrainLog.Row> also,
                   long quietSteps) {
@@ -456,7 +456,6 @@ public final class StagedRun {
             this.tau = tau;
             this.also = also;
             this.quietSteps = quietSteps;
-            this.steeper = stage > 1;
         }
 
         /** Feeds a row logged before the checkpoint a resumed stage starts from. */
@@ -470,7 +469,7 @@ public final class StagedRun {
                 return false;
             }
             boolean last = stage == plan.size();
-            if (!Double.isNaN(tau) && steeper && monitor.reached(tau)) {
+            if (!Double.isNaN(tau) && (stage > 1 || monitor.spanned()) && monitor.reached(tau)) {
                 fired = last ? End.OPTIMALITY : End.TAU_GROWTH;
             } else if (also.test(r)) {
                 fired = End.STOP_RULE;
@@ -487,7 +486,6 @@ public final class StagedRun {
             if (position > schedule.warmupSteps() && r.step() - startStep > quietSteps) {
                 monitor.add(position, r.valLoss());
                 slope = monitor.slope().orElse(Double.NaN);
-                steeper |= slope < tau;
             }
             return true;
         }

@@ -17,7 +17,7 @@ import org.staged.schedule.PracticalConstants;
 final class MicroRun {
     static final ModelConfig TARGET = ModelConfig.preset("micro").withContextLength(16).withWidth(16, 2, 64);
     static final GrowthOperators OPS = GrowthOperators.discover();
-    static final LrSchedule SCHEDULE = LrSchedule.cosine(3e-3, 6, 240);
+    static final LrSchedule SCHEDULE = LrSchedule.cosine(3e-3, 30, 240);
 
     private MicroRun() {
     }

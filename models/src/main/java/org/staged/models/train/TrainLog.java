@@ -2,6 +2,7 @@ package org.staged.models.train;
 
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
@@ -27,7 +28,8 @@ import org.staged.api.AtomicFiles;
 public final class TrainLog implements AutoCloseable {
     /** Header of the CSV file. */
     public static final String HEADER = "stage,step,tokens,flops,train_loss,val_loss,lr,val_batch_losses";
-    private static final CsvMapper CSV = new CsvMapper();
+    private static final CsvMapper CSV = CsvMapper.builder().enable(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING)
+            .build();   // quotes only what needs quoting
     private static final CsvSchema SCHEMA = CsvSchema.builder().addColumns(List.of(HEADER.split(",")),
             CsvSchema.ColumnType.STRING).build();
     private static final List<String> REQUIRED = List.of("step", "tokens", "flops", "train_loss", "val_loss", "lr");

@@ -8,7 +8,6 @@ import java.util.Locale;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.growth.GrowthOperators;
-import org.staged.reproduce.TrainJob;
 
 /**
  * One reproduction of the paper's experiments (§6, Tables 1–2, Figures 1–3): target models and their
@@ -83,8 +82,7 @@ public record Preset(String name, String description, Data data, Training traini
                          long steps, List<Long> checkpoints) {
         /** @return the model shape before the tokenizer sets the vocabulary */
         public ModelConfig config() {
-            return new TrainJob.Shape(dModel, nHead, nLayer, context)
-                    .applyTo(ModelConfig.preset(model));
+            return ModelConfig.preset(model).overridden(dModel, nHead, nLayer, context);
         }
     }
 

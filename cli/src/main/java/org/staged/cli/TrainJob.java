@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
@@ -21,6 +20,13 @@ import org.staged.models.train.Checkpoint;
 import org.staged.models.train.CheckpointException;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.Trainer;
+import org.staged.api.growth.GrowthOperators;
+import org.staged.run.Budget;
+import org.staged.run.ConstantsFile;
+import org.staged.run.Plan;
+import org.staged.run.RunRecord;
+import org.staged.run.StagedRun;
+import org.staged.schedule.PracticalConstants;
 
 /**
  * One training run from text to checkpoint: read and split the training text, build the tokenizer, train
@@ -46,11 +52,12 @@ import org.staged.models.train.Trainer;
  * @param out             run directory
  * @param init            checkpoint to start from instead of a fresh model (e.g. a grown one), or null; its
  *                        schedule, position and cumulative tokens and FLOPs carry over
+ * @param staging         Algorithm 1's options for a staged run, or null for one model
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
                        String tokenizer, long steps, int batch, double lr, double dropout, double attnDropout,
                        long warmup, int evalEvery,
-                       int evalBatches, int checkpointEvery, long seed, Path out, Path init) {
+                       int evalBatches, int checkpointEvery, long seed, Path out, Path init, Staging staging) {
     /** File holding the options a run was started with. */
     public static final String OPTIONS = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -69,11 +76,60 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
 
         /** @return {@code c} with these overrides */
         public ModelConfig applyTo(ModelConfig c) {
-            ModelConfig w = dModel == null && nHead == null ? c
-                    : c.withWidth(dModel != null ? dModel : c.dModel(), nHead != null ? nHead : c.nHead(),
-                    4 * (dModel != null ? dModel : c.dModel()));
-            ModelConfig l = nLayer == null ? w : w.withLayers(nLayer);
-            return context == null ? l : l.withContextLength(context);
+            return c.overridden(dModel, nHead, nLayer, context);
+        }
+    }
+
+    /**
+     * A staged run's options (Algorithm 1): the model of the job is the last stage's.
+     *
+     * @param stages       growths separated by ';', e.g. {@code width; depth}
+     * @param constants    {@code appendix-d} or a constants file
+     * @param tauGrowth    τ_G per growth instead of the constants', or null
+     * @param rho          ρ per growth instead of the constants', or null
+     * @param tauOpt       τ_opt instead of the constants' ({@code none}: stop only at the budget), or null
+     * @param budgetSteps  steps over all stages, or null
+     * @param budgetTokens tokens over all stages, or null
+     * @param budgetPfDays PF-days over all stages, or null
+     * @param stageCap     most steps of a stage before the last (0: none)
+     * @param rewarm       LR re-warmup steps after each growth (0: none)
+     */
+    public record Staging(String stages, String constants, List<Double> tauGrowth, List<Double> rho, String tauOpt,
+                          Long budgetSteps, Long budgetTokens, Double budgetPfDays, long stageCap, long rewarm) {
+
+        /** @return the plan that ends at {@code target}, with the flags' constants over the file's */
+        public Plan plan(GrowthOperators ops, ModelConfig target) {
+            PracticalConstants c = ConstantsFile.load(constants);
+            Plan p = Plan.of(ops, target, stages, c, constants);
+            int n = p.growths().size();
+            for (var flag : List.of(java.util.Map.entry("--tau-growth", tauGrowth == null ? List.<Double>of() : tauGrowth),
+                    java.util.Map.entry("--rho", rho == null ? List.<Double>of() : rho))) {
+                if (!flag.getValue().isEmpty() && flag.getValue().size() != n) {
+                    throw new IllegalArgumentException(flag.getKey() + " " + flag.getValue() + ": expected " + n
+                            + " value(s), one per growth of '" + p.stages() + "'");
+                }
+            }
+            List<Plan.Growth> gs = new java.util.ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                Plan.Growth g = p.growths().get(k);
+                gs.add(new Plan.Growth(g.spec(), g.kind(), tauGrowth == null || tauGrowth.isEmpty() ? g.tauGrowth()
+                        : tauGrowth.get(k), rho == null || rho.isEmpty() ? g.rho() : rho.get(k)));
+            }
+            double opt = p.tauOpt();
+            if (tauOpt != null) {
+                try {
+                    opt = tauOpt.equals("none") ? Double.NaN : Double.parseDouble(tauOpt);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--tau-opt " + tauOpt + ": expected a number or none");
+                }
+            }
+            boolean flags = tauGrowth != null && !tauGrowth.isEmpty() || rho != null && !rho.isEmpty() || tauOpt != null;
+            return new Plan(p.stages(), p.shapes(), gs, opt, constants + (flags ? " with flags" : ""));
+        }
+
+        /** @return the budget over all stages */
+        public Budget budget() {
+            return new Budget(budgetSteps, budgetTokens, budgetPfDays);
         }
     }
 
@@ -90,6 +146,9 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
      * @return where the run ended
      */
     public Trainer.Result run(boolean progress) {
+        if (staging != null) {
+            throw new IllegalStateException("a staged run: call runStaged");
+        }
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
@@ -122,31 +181,46 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         return trainer.run(fresh, 0, 0);
     }
 
+    /**
+     * Trains a staged run (Algorithm 1) from scratch, or resumes it when {@code out} holds one of the same
+     * options and plan.
+     *
+     * @param progress whether to draw progress bars
+     * @param status   receives one line per growth and at the end
+     * @return where the run ended
+     */
+    public StagedRun.Outcome runStaged(boolean progress, java.util.function.Consumer<String> status) {
+        if (init != null) {
+            throw new IllegalArgumentException("--init and --stages: a staged run trains its original model from "
+                    + "scratch; grow a checkpoint with staged grow instead");
+        }
+        DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
+        ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
+        GrowthOperators ops = GrowthOperators.discover();
+        staging.plan(ops, base);   // a bad plan fails before any data is read
+        checkOptions();
+        TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
+        Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
+        Plan plan = staging.plan(ops, base.withVocabSize(tok.vocabSize()));
+        LrSchedule schedule = new LrSchedule(lr, warmup, steps, LrSchedule.Decay.COSINE, 0.1);
+        TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
+                attnDropout);
+        StagedRun run = new StagedRun(plan, schedule, tc, AdamConfig.defaults(), tok.encode(text.train()),
+                tok.encode(text.val()), out, progress, ops).budget(staging.budget()).stageCap(staging.stageCap())
+                .rewarm(staging.rewarm()).status(status);
+        ModelConfig first = plan.shapes().get(0);
+        return run.run(() -> TrainingState.fresh(first, GptInit.init(first, seed, DataType.FLOAT), schedule));
+    }
+
     /** Writes run.json, or checks that an existing one matches these options. */
     private void checkOptions() {
-        try {
-            Files.createDirectories(out);
-            Path f = out.resolve(OPTIONS);
-            String mine = JSON.writeValueAsString(JSON.valueToTree(withoutPaths()));
-            if (Files.exists(f)) {
-                String theirs = Files.readString(f);
-                if (!JSON.readTree(theirs).equals(JSON.readTree(mine))) {
-                    throw new IllegalArgumentException(f + " was written with other options; resume with the same "
-                            + "options or use another --out directory.\n  saved: " + JSON.readTree(theirs)
-                            + "\n  now:   " + JSON.readTree(mine));
-                }
-                return;
-            }
-            AtomicFiles.writeString(f, mine);
-        } catch (IOException e) {
-            throw new CheckpointException(out + ": cannot write " + OPTIONS + ": " + e.getMessage(), e);
-        }
+        RunRecord.writeOrCompare(out.resolve(OPTIONS), JSON.valueToTree(withoutPaths()), "set of options");
     }
 
     private TrainJob withoutPaths() {
         return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, attnDropout,
                 warmup,
-                evalEvery, evalBatches, checkpointEvery, seed, null, init);
+                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging);
     }
 
     /** A run started from a checkpoint uses the BPE saved beside it, not a new one. */

@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -6,12 +6,16 @@ import java.util.concurrent.Callable;
 import org.staged.models.Bench;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
+import org.staged.run.StagedRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code staged train}: train one GPT on the training text, with resume. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a GPT on the training text; rerun the same command to resume after an interruption.")
+        description = {"Train a GPT on the training text; rerun the same command to resume after an interruption.",
+                "With --stages, a staged run (Algorithm 1): the original model trains from scratch, grows its whole "
+                        + "training state when the slope of its loss curve reaches τ_G, continues at GROWTH-TARGET "
+                        + "ρ·S, and the last stage stops at OPTIMALITY (τ_opt) or at the budget."})
 public final class TrainCommand implements Callable<Integer> {
     // model and data
     @Option(names = {"-c", "--config"}, description = "model preset: micro, tiny, small, gpt2-base, gpt2-large "
@@ -66,6 +70,33 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", description = "start from this checkpoint (e.g. one written by staged grow) instead "
             + "of a fresh model; its LR schedule and position, tokens and FLOPs carry over")
     Path init;
+    // a staged run (Algorithm 1)
+    @Option(names = "--stages", description = "train a staged run: the original model from scratch, grown when its "
+            + "loss curve's slope reaches τ_G, e.g. \"width; depth\" (growths separated by ';'); the model above is "
+            + "the last stage's, --steps its schedule's length")
+    String stages;
+    @Option(names = "--constants", description = "τ_G, ρ and τ_opt: appendix-d or a file from schedule estimate --out "
+            + "(default: ${DEFAULT-VALUE})")
+    String constants = "appendix-d";
+    @Option(names = "--tau-growth", split = ",", description = "τ_G per growth, overriding --constants")
+    List<Double> tauGrowth;
+    @Option(names = "--rho", split = ",", description = "ρ per growth (GROWTH-TARGET = ρ·S), overriding --constants")
+    List<Double> rho;
+    @Option(names = "--tau-opt", description = "τ_opt: the last stage stops at OPTIMALITY, where its slope reaches "
+            + "it; 'none' to stop only at the budget (default: from --constants)")
+    String tauOpt;
+    @Option(names = "--budget-steps", description = "steps over all stages")
+    Long budgetSteps;
+    @Option(names = "--budget-tokens", description = "training tokens over all stages")
+    Long budgetTokens;
+    @Option(names = "--budget-pf-days", description = "compute over all stages, in PF-days")
+    Double budgetPfDays;
+    @Option(names = "--stage-cap", description = "grow after at most this many steps of a stage even before τ_G "
+            + "(0: no cap) (default: ${DEFAULT-VALUE})")
+    long stageCap = 0;
+    @Option(names = "--rewarm", description = "re-warm the LR from 0 over this many steps after each growth "
+            + "(default: ${DEFAULT-VALUE}, the paper's recipe)")
+    long rewarm = 0;
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
@@ -83,7 +114,22 @@ public final class TrainCommand implements Callable<Integer> {
         TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer, context), dataDir, sources, maxChars, valFraction,
                 tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout, attnDropout,
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
-                out != null ? out : Path.of("runs", config), init);
+                out != null ? out : Path.of("runs", config), init, stages == null ? null
+                : new TrainJob.Staging(stages, constants, tauGrowth, rho, tauOpt, budgetSteps, budgetTokens, budgetPfDays,
+                stageCap, rewarm));
+        if (stages != null) {
+            StagedRun.Outcome o = job.runStaged(!quiet, System.out::println);
+            System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
+            System.out.printf("%d growth(s); ended in stage %d at step %d (%s): validation loss %.4f after %d tokens, "
+                            + "%.3g FLOPs; log %s, growths %s%n", o.growths().size(), o.stage(), o.step(),
+                    o.ended().words(), o.valLoss(), o.tokens(), o.flops(), job.out().resolve(Trainer.LOG),
+                    job.out().resolve(StagedRun.GROWTHS));
+            return 0;
+        } else if (budgetSteps != null || budgetTokens != null || budgetPfDays != null || tauGrowth != null
+                || rho != null || tauOpt != null || stageCap != 0 || rewarm != 0) {
+            throw new IllegalArgumentException("--budget-*, --tau-growth, --rho, --tau-opt, --stage-cap and --rewarm "
+                    + "belong to a staged run: give --stages too");
+        }
         Trainer.Result r = job.run(!quiet);
         System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
         System.out.printf("final validation loss %.4f after %d tokens, %.3g FLOPs; log %s%n", r.lastValLoss(),

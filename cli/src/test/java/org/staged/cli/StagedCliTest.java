@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
+import org.staged.reproduce.GeneratedData;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 

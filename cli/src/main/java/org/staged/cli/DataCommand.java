@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;

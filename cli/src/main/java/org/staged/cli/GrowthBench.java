@@ -1,4 +1,4 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
 import java.util.LinkedHashMap;
 import java.util.List;

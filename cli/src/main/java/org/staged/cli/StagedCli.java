@@ -1,8 +1,8 @@
-package org.staged.reproduce;
+package org.staged.cli;
 
-import org.staged.api.growth.GrowthException;
-import org.staged.eval.data.DataException;
-import org.staged.models.train.CheckpointException;
+import org.staged.reproduce.OpenMpDefaults;
+import org.staged.reproduce.ReproduceCommand;
+import org.staged.reproduce.ReproduceMain;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,16 +28,7 @@ public final class StagedCli implements Runnable {
      * @return exit status: 0 success, 1 failure, 2 bad usage
      */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new StagedCli());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof DataException || e instanceof CheckpointException || e instanceof IllegalArgumentException
-                    || e instanceof GrowthException || e instanceof IllegalStateException) {
-                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
-        return cl.execute(args);
+        return ReproduceMain.execute(new CommandLine(new StagedCli()), args);
     }
 
     @Override
