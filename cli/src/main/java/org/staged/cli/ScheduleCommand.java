@@ -107,6 +107,12 @@ public final class ScheduleCommand implements Runnable {
         java.nio.file.Path original;
         @Option(names = "--target", required = true, description = "log.csv of the target (larger) model")
         java.nio.file.Path target;
+        @Option(names = "--out", description = "also write the constants to this file (updated if present), for "
+                + "staged train --stages ... --constants FILE")
+        java.nio.file.Path out;
+        @Option(names = "--kind", description = "the growth these runs stand for, as the file's key: width, depth, "
+                + "depth,width or an operator spec (default: ${DEFAULT-VALUE})")
+        String kind = "width";
 
         @Override
         public Integer call() {
@@ -124,6 +130,10 @@ public final class ScheduleCommand implements Runnable {
             row("OPTIMALITY", "target", e.optimality());
             System.out.printf(Locale.ROOT, "%nτ_G = %.4f, τ_opt = %.4f, ρ = %.3f (Appendix D: τ_opt −0.052; depth τ −0.0575, "
                     + "ρ 0.70; width τ −0.0475, ρ 0.55)%n", e.tauGrowth(), e.tauOpt(), e.rho());
+            if (out != null) {
+                org.staged.run.ConstantsFile.put(out, kind, e.tauGrowth(), e.rho(), e.tauOpt());
+                System.out.printf("constants for '%s' written to %s%n", kind, out);
+            }
             return 0;
         }
 

@@ -99,6 +99,34 @@ public class StagedCliTest {
     }
 
     @Test
+    public void aStagedRunGrowsTwiceAndRefusesAnotherPlanOnResume() throws IOException {
+        Path out = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(trainArgs(out, 60));
+        a.addAll(List.of("--stages", "width; depth", "--tau-growth", "-0.3,-0.3", "--tau-opt", "none",
+                "--budget-steps", "44"));
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        List<TrainLog.Row> rows = TrainLog.read(out.resolve(Trainer.LOG));
+        assertEquals(rows.stream().map(TrainLog.Row::stage).distinct().toList(), List.of(1, 2, 3));
+        assertEquals(rows.get(rows.size() - 1).step(), 44);
+        var growths = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("growth.json").toFile());
+        assertEquals(growths.size(), 2);
+        assertEquals(growths.get(1).get("spec").asText(), "depth");
+        assertTrue(Files.readString(out.resolve("done.json")).contains("BUDGET"));
+
+        a.set(a.indexOf("width; depth"), "depth; width");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run(a.toArray(String[]::new)), 1);
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("staging.stages: saved \"width; depth\", now "
+                + "\"depth; width\""), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     public void changedOptionsOnResumeAreRefused() throws IOException {
         Path out = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(out, 4).toArray(String[]::new)), 0);
@@ -127,11 +155,11 @@ public class StagedCliTest {
     }
 
     @Test
-    public void scheduleEstimateReadsTwoTrainingLogs() throws IOException {
+    public void scheduleEstimateReadsTwoTrainingLogsAndWritesAConstantsFile() throws IOException {
         Path dir = Files.createTempDirectory("logs");
         var law = org.staged.schedule.KaplanLaw.TABLE_5;
         for (double n : new double[] {2.5e7, 1e8}) {
-            StringBuilder csv = new StringBuilder(TrainLog.HEADER + "\n");
+            StringBuilder csv = new StringBuilder("step,tokens,flops,train_loss,val_loss,lr\n");   // an older log
             for (int i = 0; i < 50; i++) {
                 double s = 200 * Math.pow(1.1, i);
                 csv.append(String.format(java.util.Locale.ROOT, "%d,%d,%.6e,%.6f,%.6f,%.6e%n", (long) s, (long) s * 1000,
@@ -144,12 +172,16 @@ public class StagedCliTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             assertEquals(StagedCli.run("schedule", "estimate", "--original", dir.resolve(2.5e7 + ".csv").toString(),
-                    "--target", dir.resolve(1e8 + ".csv").toString()), 0);
+                    "--target", dir.resolve(1e8 + ".csv").toString(), "--out", dir.resolve("c.json").toString(),
+                    "--kind", "depth"), 0);
         } finally {
             System.setOut(old);
         }
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("| PRE-GROWTH | original |") && text.contains("τ_opt = -0.069"), text);
+        var c = org.staged.run.ConstantsFile.load(dir.resolve("c.json").toString());
+        assertEquals(c.tauOpt(), -0.069, 5e-4);
+        assertTrue(c.tauGrowth("depth") < 0 && c.rho("depth") > 0, c.toString());
     }
 
     @Test

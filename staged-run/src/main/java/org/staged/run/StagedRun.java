@@ -31,11 +31,10 @@ import org.staged.models.train.CheckpointException;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
-import org.staged.schedule.SlopeMonitor;
 
 /**
  * Algorithm 1 as one run in one folder: the original model trains from scratch on the target's learning-rate
- * schedule while a {@link SlopeMonitor} watches d log L / d log C; when the slope reaches τ_G of the next
+ * schedule while a {@link SlopeRule} watches d log L / d log C; when the slope reaches τ_G of the next
  * growth, the whole training state is grown in memory, written as the next stage's first checkpoint, and
  * training continues at GROWTH-TARGET ρ·S of the same schedule. The last stage stops at OPTIMALITY (τ_opt)
  * or when the budget is spent, whichever comes first.
@@ -77,6 +76,7 @@ public final class StagedRun {
     private Predicate<TrainLog.Row> lastStop = r -> false;
     private String presetHash = "";
     private Consumer<String> status = s -> { };
+    private Path adopt;
 
     /** Why a stage ended. */
     public enum End {
@@ -193,6 +193,18 @@ public final class StagedRun {
         return this;
     }
 
+    /**
+     * Takes the first stage from a finished run of the same original model trained from scratch with the same
+     * seed, data, batch and schedule, kept with a snapshot at every log row (the reproduction trains one per
+     * original shape and grows several runs from it): training is deterministic, so its rows up to the
+     * crossing of τ_G and its snapshot there are what this run's first stage would produce. When its log
+     * ends before the crossing and before this stage's end, the first stage is trained here instead.
+     */
+    public StagedRun adoptFirstStage(Path fromScratchRun) {
+        this.adopt = fromScratchRun;
+        return this;
+    }
+
     /** Records the hash of the preset (or options) the run belongs to in its checkpoints. */
     public StagedRun presetHash(String hash) {
         this.presetHash = hash;
@@ -230,6 +242,14 @@ public final class StagedRun {
                         + plan.shapes().get(0));
             }
             tags = stageTags(1, 0, fresh.scheduleStep(), 0, 0, fresh.config(), growths, planHash);
+            if (adopt != null) {
+                ObjectNode adopted = adoptFirstStage((ObjectNode) tags);
+                if (adopted != null) {
+                    tags = adopted;
+                    resuming = true;
+                    fresh = null;
+                }
+            }
         }
         while (true) {
             int k = tags.get("stage").asInt();
@@ -241,9 +261,18 @@ public final class StagedRun {
                 return finish(k, End.BUDGET, growths);
             }
             SlopeRule rule = new SlopeRule(k, startStep, tags.get("stage_schedule_start").asLong(),
-                    last ? plan.tauOpt() : plan.growths().get(k - 1).tauGrowth(), last ? lastStop : r -> false,
-                    k > 1 ? rewarmSteps : 0);
-            Trainer trainer = trainer(end).stage(k, (ObjectNode) tags).stopWhen(rule).onRow(r -> haltAt("row:" + r.step()));
+                    last ? plan.tauOpt() : plan.growths().get(k - 1).tauGrowth(), schedule.warmupSteps(),
+                    k > 1 ? rewarmSteps : 0, k == 1);
+            End[] fired = new End[1];
+            Predicate<TrainLog.Row> stop = row -> {
+                if (rule.test(row)) {
+                    fired[0] = last ? End.OPTIMALITY : End.TAU_GROWTH;
+                } else if (last && row.stage() == k && lastStop.test(row)) {
+                    fired[0] = End.STOP_RULE;
+                }
+                return fired[0] != null;
+            };
+            Trainer trainer = trainer(end).stage(k, (ObjectNode) tags).stopWhen(stop).onRow(r -> haltAt("row:" + r.step()));
             Trainer.Result r;
             if (resuming) {
                 long at = tags.get("run_step").asLong();
@@ -253,18 +282,59 @@ public final class StagedRun {
                 r = trainer.run(fresh, 0, 0, 0, 0, 0);
                 fresh = null;
             }
-            End why = rule.fired != null ? rule.fired : capReason;
+            End why = fired[0] != null ? fired[0] : capReason;
             if (last || why == End.BUDGET) {
                 return finish(k, why, growths);
             }
-            tags = grow(k, r, why, rule.slope, growths, planHash);
+            tags = grow(k, r, why, rule.slope(), growths, planHash, tags.get("provenance").path("first_stage_from"));
             status.accept(describe(growths.get(growths.size() - 1)));
             resuming = true;
         }
     }
 
+    /**
+     * Writes the adopted run's rows up to where this first stage ends, and its snapshot there as this run's
+     * checkpoint; returns the checkpoint's metadata, or null when the adopted log does not reach that point.
+     */
+    private ObjectNode adoptFirstStage(ObjectNode tags) {
+        List<TrainLog.Row> theirs = TrainLog.read(adopt.resolve(Trainer.LOG));
+        long end = tags.get("stage_end_step").asLong();
+        double tau = plan.size() == 1 ? plan.tauOpt() : plan.growths().get(0).tauGrowth();
+        SlopeRule rule = new SlopeRule(1, 0, 0, tau, schedule.warmupSteps(), 0, true);
+        TrainLog.Row at = null;
+        for (TrainLog.Row r : theirs) {
+            if (r.step() > end) {
+                break;
+            }
+            if (rule.test(r) || r.step() == end || plan.size() == 1 && lastStop.test(r)) {
+                at = r;
+                break;
+            }
+        }
+        Path snapshot = at == null ? null : Trainer.snapshot(adopt, at.step());
+        if (snapshot == null || !Files.exists(snapshot)) {
+            return null;
+        }
+        long last = at.step();
+        try (TrainLog log = new TrainLog(dir.resolve(Trainer.LOG), -1)) {
+            theirs.stream().filter(r -> r.step() <= last).forEach(log::append);
+        }
+        Checkpoint.Loaded c = Checkpoint.load(snapshot);
+        JsonNode x = c.extra();
+        ((ObjectNode) tags.get("provenance")).put("first_stage_from", adopt.toString());
+        ObjectNode extra = Trainer.extra(tags, 1, last, x.get("epoch").asLong(), x.get("cursor").asInt(),
+                x.get("tokens").asLong(), x.get("flops").asDouble(), train.seed());
+        Checkpoint.save(dir.resolve(Trainer.CHECKPOINT), c.state(), extra);
+        if (snapshots) {
+            link(dir.resolve(Trainer.CHECKPOINT), Trainer.snapshot(dir, last));
+        }
+        status.accept("stage 1: the rows up to step " + last + " and the state there taken from " + adopt);
+        return extra;
+    }
+
     /** Grows the state that ended stage k and writes it as stage k+1's first checkpoint; returns its metadata. */
-    private ObjectNode grow(int k, Trainer.Result r, End why, double slope, List<Growth> growths, String planHash) {
+    private ObjectNode grow(int k, Trainer.Result r, End why, double slope, List<Growth> growths, String planHash,
+                            JsonNode firstStageFrom) {
         Plan.Growth pg = plan.growths().get(k - 1);
         TrainingState before = r.state();
         GrowthSpec spec = new GrowthSpec(schedule, pg.rho(), null, rewarmSteps);
@@ -282,6 +352,9 @@ public final class StagedRun {
         haltAt("recorded");
         ObjectNode tags = stageTags(k + 1, r.step(), grown.scheduleStep(), r.tokens(), r.flops(), grown.config(),
                 growths, planHash);
+        if (firstStageFrom.isTextual()) {
+            ((ObjectNode) tags.get("provenance")).set("first_stage_from", firstStageFrom);
+        }
         ObjectNode extra = Trainer.extra(tags, k + 1, r.step(), r.epoch(), r.cursor(), r.tokens(), r.flops(),
                 train.seed());
         Checkpoint.save(dir.resolve(Trainer.CHECKPOINT), grown, extra);
@@ -417,6 +490,20 @@ public final class StagedRun {
         }
     }
 
+    /** Keeps a snapshot of the checkpoint: a hard link where the file system allows, else a copy. */
+    private static void link(Path checkpoint, Path to) {
+        try {
+            Files.deleteIfExists(to);
+            try {
+                Files.createLink(to, checkpoint);
+            } catch (UnsupportedOperationException | IOException e) {
+                Files.copy(checkpoint, to);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(to + ": cannot keep a snapshot: " + e.getMessage(), e);
+        }
+    }
+
     private static void haltAt(String point) {
         if (point.equals(System.getProperty(HALT_AT))) {
             Runtime.getRuntime().halt(137);
@@ -428,66 +515,5 @@ public final class StagedRun {
                         + "%.4f → %.4f, continues at schedule step %d (ρ %.3f · S %d)", g.growth(), g.growth() + 1,
                 g.spec(), g.step(), g.reason().words(), g.tauMeasured(), g.tauGrowth(), g.lossBefore(), g.lossAfter(),
                 g.scheduleAfter(), g.rho(), g.scheduleBefore());
-    }
-
-    /**
-     * Algorithm 1's test at each log row of one stage: the slope against the position on the schedule (for a
-     * model trained from scratch that is d log L / d log C; a grown model continues on the target's curve)
-     * reaching τ, after warmup and any re-warmup. In the first stage the monitor must have seen a whole window
-     * first: right after warmup a fresh model is still leaving its initial plateau, where the curve is flat
-     * without having slowed down.
-     */
-    private final class SlopeRule implements Predicate<TrainLog.Row> {
-        private final SlopeMonitor monitor = new SlopeMonitor();
-        private final int stage;
-        private final long startStep;
-        private final long scheduleStart;
-        private final double tau;
-        private final Predicate<TrainLog.Row> also;
-        private final long quietSteps;
-        End fired;
-        double slope = Double.NaN;
-
-        SlopeRule(int stage, long startStep, long scheduleStart, double tau, Predicate<TrainLog.Row> also,
-                  long quietSteps) {
-            this.stage = stage;
-            this.startStep = startStep;
-            this.scheduleStart = scheduleStart;
-            this.tau = tau;
-            this.also = also;
-            this.quietSteps = quietSteps;
-        }
-
-        /** Feeds a row logged before the checkpoint a resumed stage starts from. */
-        void replay(TrainLog.Row r) {
-            observe(r);
-        }
-
-        @Override
-        public boolean test(TrainLog.Row r) {
-            if (!observe(r)) {
-                return false;
-            }
-            boolean last = stage == plan.size();
-            if (!Double.isNaN(tau) && (stage > 1 || monitor.spanned()) && monitor.reached(tau)) {
-                fired = last ? End.OPTIMALITY : End.TAU_GROWTH;
-            } else if (also.test(r)) {
-                fired = End.STOP_RULE;
-            }
-            return fired != null;
-        }
-
-        /** @return whether the row belongs to this stage */
-        private boolean observe(TrainLog.Row r) {
-            if (r.stage() != stage) {
-                return false;
-            }
-            long position = scheduleStart + r.step() - startStep;
-            if (position > schedule.warmupSteps() && r.step() - startStep > quietSteps) {
-                monitor.add(position, r.valLoss());
-                slope = monitor.slope().orElse(Double.NaN);
-            }
-            return true;
-        }
     }
 }

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.staged.api.ModelConfig;
+import org.staged.models.AdamConfig;
+import org.staged.models.train.TrainConfig;
 import org.staged.models.train.Checkpoint;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
@@ -148,6 +150,34 @@ public class StagedRunTest {
         e = expectThrows(IllegalArgumentException.class, () -> run(dir, MicroRun.constants(TAU_G, -0.05),
                 new Budget(8L, null, null)));
         assertTrue(e.getMessage().contains("tau_opt: saved null, now -0.05"), e.getMessage());
+    }
+
+    @Test
+    public void aFirstStageAdoptedFromAFromScratchRunEndsInTheSameState() throws IOException {
+        ModelConfig small = original();
+        Path scratch = Files.createTempDirectory("original");
+        new Trainer(new TrainConfig(4, 200, 2, 2, 2, 42, 0.1, 0.1), AdamConfig.defaults(), MicroRun.stream(6000, 1),
+                MicroRun.stream(800, 2), scratch, false).keepSnapshots().run(MicroRun.original(small), 0, 0);
+        Path trained = Files.createTempDirectory("staged");
+        Path adopted = Files.createTempDirectory("staged");
+        PracticalConstants c = MicroRun.constants(TAU_G, Double.NaN);
+        StagedRun.Outcome a = MicroRun.run(trained, STAGES, c, new Budget(200L, null, null)).stageCap(200)
+                .run(() -> MicroRun.original(small));
+        StagedRun.Outcome b = MicroRun.run(adopted, STAGES, c, new Budget(200L, null, null)).stageCap(200)
+                .keepSnapshots().adoptFirstStage(scratch).run(() -> MicroRun.original(small));
+        assertEquals(b, a);
+        for (String f : List.of(Trainer.LOG, StagedRun.GROWTHS, StagedRun.DONE)) {
+            assertEquals(Files.readString(adopted.resolve(f)), Files.readString(trained.resolve(f)), f);
+        }
+        var x = Checkpoint.load(trained.resolve(Trainer.CHECKPOINT)).state();
+        var y = Checkpoint.load(adopted.resolve(Trainer.CHECKPOINT)).state();
+        for (String k : x.params().keySet()) {
+            assertEquals(y.params().get(k).ravel().toFloatVector(), x.params().get(k).ravel().toFloatVector(), k);
+            assertEquals(y.adamV().get(k).ravel().toFloatVector(), x.adamV().get(k).ravel().toFloatVector(), k);
+        }
+        assertTrue(Files.exists(Trainer.snapshot(adopted, a.growths().get(0).step())), "PRE-GROWTH snapshot kept");
+        assertEquals(Checkpoint.load(adopted.resolve(Trainer.CHECKPOINT)).extra().get("provenance")
+                .get("first_stage_from").asText(), scratch.toString());
     }
 
     @DataProvider
