@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.staged.models.Bench;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
 import org.staged.reproduce.report.Report;
@@ -47,7 +48,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         System.out.printf("reproduce %s: %s%n", p.name(), p.description());
         long start = System.nanoTime();
         Reproduction r = new Reproduction(p, results, dataDir, !quiet, System.out);
-        List<Reproduction.Block> blocks = r.run();
+        List<Results.Block> blocks = r.run();
         String report = Report.write(r.root(), p, blocks, (System.nanoTime() - start) / 1e9);
         System.out.println();
         System.out.println(report);

@@ -100,29 +100,49 @@ public class ReproduceTest {
 
     @Test
     public void growthsPreserveTheLoss() throws IOException {
+        List<JsonNode> growths = new ArrayList<>();
         try (Stream<Path> s = Files.walk(straight)) {
-            List<Path> growths = s.filter(p -> p.getFileName().toString().equals("growth.json")).toList();
-            assertEquals(growths.size(), 7, "2xW, 2xW-matched, 2xD, the two stages of 2x2xW, and two ablations");
-            for (Path g : growths) {
+            for (Path g : s.filter(p -> p.getFileName().toString().equals("growth.json")).toList()) {
                 JsonNode j = new ObjectMapper().readTree(g.toFile());
-                if (g.toString().contains("stack-copy")) {
-                    double b = j.get("loss_before").asDouble();
-                    assertTrue(Math.abs(j.get("loss_after").asDouble() - b) > 1e-5 * b,
-                            "stack-copy is not loss-preserving, beyond float32 rounding: " + j);
-                    continue;
+                if (j.isArray()) {   // a practical run: one staged run, all its growths in one file
+                    assertTrue(g.getParent().getFileName().toString().endsWith("-practical"), g.toString());
+                    j.forEach(growths::add);
+                } else {
+                    growths.add(j);
                 }
-                double before = j.get("loss_before").asDouble();
-                double after = j.get("loss_after").asDouble();
-                assertEquals(after, before, 1e-5 * before, g + ": the grown model must keep the loss");
-                assertTrue(j.get("growth_target_step").asLong() >= 1);
             }
         }
+        assertEquals(growths.size(), 7, "2xW, 2xW-matched, 2xD, the two growths of 2x2xW, and two ablations");
+        for (JsonNode j : growths) {
+            double before = j.get("loss_before").asDouble();
+            double after = j.get("loss_after").asDouble();
+            if (j.path("operator").asText().equals("stack-copy")) {
+                assertTrue(Math.abs(after - before) > 1e-5 * before,
+                        "stack-copy is not loss-preserving, beyond float32 rounding: " + j);
+                continue;
+            }
+            assertEquals(after, before, 1e-5 * before, j + ": the grown model must keep the loss");
+            assertTrue(j.has("step") ? j.get("schedule_after").asLong() >= 1 : j.get("growth_target_step").asLong() >= 1);
+        }
+    }
+
+    @Test
+    public void practicalRunsAreStagedRunsGrowingAtTheirOwnConstants() throws IOException {
+        Path seed = straight.resolve("micro/runs/base/seed-1");
+        JsonNode two = new ObjectMapper().readTree(seed.resolve("2x2xW-practical/growth.json").toFile());
+        assertEquals(two.size(), 2);
+        List<org.staged.models.train.TrainLog.Row> rows = org.staged.models.train.TrainLog.read(
+                seed.resolve("2x2xW-practical/log.csv"));
+        assertEquals(rows.get(rows.size() - 1).stage(), 3, "one log over the three stages");
+        String appendixD = Files.readString(straight.resolve("micro/appendix-d.md"));
+        // the two growths of 2x2xW each have constants of their own (d4 → d8 and d8 → d16)
+        assertTrue(appendixD.contains("d4-h1-L4 → d8-h2-L4") && appendixD.contains("d8-h2-L4 → d16-h4-L4"), appendixD);
     }
 
     @Test
     public void aKilledRunResumesToTheSameTables() throws Exception {
         Path killed = Files.createTempDirectory("results");
-        Path marker = killed.resolve("micro/runs/base/seed-1/2xD-practical/stage-1/log.csv");
+        Path marker = killed.resolve("micro/runs/base/seed-1/2xD-practical/growth.json");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), ReproduceMain.class.getName()));
         cmd.addAll(List.of(args(killed)));
@@ -132,7 +152,7 @@ public class ReproduceTest {
         while (!Files.exists(marker) && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        p.destroyForcibly().waitFor();                   // SIGKILL inside a grown run
+        p.destroyForcibly().waitFor();                   // SIGKILL inside a staged run, after its growth
         assertTrue(Files.exists(marker), "the child was killed before it reached a grown run");
         assertFalse(Files.exists(killed.resolve("micro/REPORT.md")), "the child finished before it could be killed");
         assertEquals(ReproduceMain.run(args(killed)), 0);   // the same command resumes

@@ -58,7 +58,8 @@ public final class StagedRun {
      * first checkpoint written) or {@code row:STEP} (log row STEP written).
      */
     static final String HALT_AT = "staged.run.haltAt";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
     private final Plan plan;
     private final LrSchedule schedule;

@@ -24,8 +24,8 @@ final class Progress {
     private int index;
     private final int parallel;
 
-    /** One started run: its number, clock and work per step. */
-    record Run(int index, long startNanos, double workPerStep) {
+    /** One started run: its number and clock. */
+    record Run(int index, long startNanos) {
     }
 
     Progress(Preset preset, GrowthOperators registry, PrintStream out) {
@@ -51,7 +51,7 @@ final class Progress {
                     perSeed += work(g, t.steps());
                     g = o;
                 }
-                if (originals.add(Reproduction.shape(g))) {
+                if (originals.add(RunFolders.shape(g))) {
                     perSeed += work(g, Math.round(p.original() * t.steps()));
                 }
             }
@@ -71,18 +71,29 @@ final class Progress {
         String left = measuredSeconds > 0 ? String.format(Locale.ROOT, ", preset ETA ≤ %s",
                 duration(Math.max(0, plannedWork - doneWork) * measuredSeconds / measuredWork / parallel)) : "";
         out.printf(Locale.ROOT, "[%d] %s seed %d: %s — %s, %.2fM params, up to %d steps (elapsed %s%s)%n", index,
-                target, seed, title, Reproduction.shape(cfg), cfg.totalParams() / 1e6, steps,
+                target, seed, title, RunFolders.shape(cfg), cfg.totalParams() / 1e6, steps,
                 duration(elapsed), left);
-        return new Run(index, System.nanoTime(), work(cfg, 1));
+        return new Run(index, System.nanoTime());
     }
 
-    synchronized void finished(Run run, long stepsNow, long tokensPerStep) {
+    /**
+     * @param run           the run
+     * @param stepsNow      steps this invocation trained
+     * @param work          their work: steps times training FLOPs per token, summed over stages
+     * @param tokensPerStep tokens of one step
+     */
+    synchronized void finished(Run run, long stepsNow, double work, long tokensPerStep) {
         double secs = (System.nanoTime() - run.startNanos()) / 1e9;
-        measuredWork += run.workPerStep() * stepsNow;
+        measuredWork += work;
         measuredSeconds += secs;
-        doneWork += run.workPerStep() * stepsNow;
+        doneWork += work;
         out.printf(Locale.ROOT, "    [%d] %d steps in %s, %.0f tokens/s%n", run.index(), stepsNow, duration(secs),
                 stepsNow * tokensPerStep / Math.max(secs, 1e-9));
+    }
+
+    /** A line about a run as it goes (a growth), under the run's number. */
+    synchronized void note(Run run, String line) {
+        out.printf(Locale.ROOT, "    [%s] %s%n", run == null ? "-" : String.valueOf(run.index()), line);
     }
 
     synchronized void evaluating(String what) {

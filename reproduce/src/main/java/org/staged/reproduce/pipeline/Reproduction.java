@@ -1,98 +1,47 @@
 package org.staged.reproduce.pipeline;
 
-import org.staged.run.Shapes;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.staged.api.AtomicFiles;
-import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
-import org.staged.api.TrainingState;
-import org.staged.api.growth.GrowthOperator;
 import org.staged.api.growth.GrowthOperators;
-import org.staged.api.growth.GrowthSpec;
-import org.staged.api.growth.ScheduleContinuation;
 import org.staged.eval.data.DataDir;
 import org.staged.eval.data.DataException;
 import org.staged.eval.data.TrainingText;
 import org.staged.eval.text.Tokenizer;
 import org.staged.eval.text.Tokenizers;
-import org.staged.models.AdamConfig;
-import org.staged.models.GptInit;
-import org.staged.models.train.Checkpoint;
-import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
-import org.staged.reproduce.pipeline.GrowthPoints.Constants;
-import org.staged.reproduce.pipeline.GrowthPoints.Curve;
 import org.staged.reproduce.preset.Preset;
+import org.staged.run.ConstantsEstimate;
+import org.staged.run.Plan;
+import org.staged.run.Shapes;
+import org.staged.run.SlopeRule;
 import org.staged.schedule.PracticalConstants;
 
 /**
- * Runs a preset's training: for every target and seed, the baseline from scratch, the original (small)
- * models, and every grown run stage by stage (grow at PRE-GROWTH, continue at GROWTH-TARGET on the target's
- * schedule). Each run lives in its own folder under {@code runs/}; a finished run is marked {@code done.json}
- * and skipped on a rerun, an interrupted one resumes from its checkpoint, and every choice (growth points,
- * estimated constants) is a deterministic function of finished runs, so a rerun reproduces an uninterrupted one.
+ * Runs a preset: for every target and seed, the baseline and the original (small) models from scratch, the
+ * practical schedule's constants for every growth, the grown runs (practical ones as staged runs, Algorithm 1
+ * online; manual ones stage by stage at the points §6.1 chooses), Figure 3's ablations, and the zero-shot
+ * evaluations. A finished run is read back on a rerun, an interrupted one resumes, and every choice is a
+ * deterministic function of finished runs, so a rerun reproduces an uninterrupted one.
  */
 public final class Reproduction {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    /** Kinds of growth with their own practical constants (Appendix D). */
-    private static final List<String> KINDS = List.of("width", "depth", "depth,width");
-
     private final Preset preset;
     private final Path root;
     private final Path dataFlag;
     private final boolean progress;
-    private final PrintStream out;
     private final GrowthOperators registry = GrowthOperators.discover();
     private final Progress eta;
     private ZeroShot zeroShot;
-    private RunPool pool;
-
-    /** What one target and seed produced. */
-    public record Block(Preset.Target target, long seed, Curve baseline, List<ZeroShot.Point> baselineZeroShot,
-                       Map<String, Staged> runs, Map<String, Staged> ablations, Map<String, Constants> constants) {
-    }
-
-    /**
-     * A grown run: the curve of each stage (the original's first) up to where the next stage grew from it,
-     * the folder each was trained in, and the growths between them; its zero-shot points lie on the same
-     * segments (each PRE-GROWTH, then along the last stage).
-     */
-    public record Staged(Preset.GrownRun run, List<Curve> segments, List<Path> dirs, List<Growth> growths,
-                         List<ZeroShot.Point> zeroShot) {
-        /** @return the last stage's folder */
-        public Path dir() {
-            return dirs.get(dirs.size() - 1);
-        }
-
-        /** @return (compute, validation loss) along the whole staged run, compute counting every stage */
-        public List<double[]> lossCurve() {
-            List<double[]> pts = new ArrayList<>();
-            for (Curve c : segments) {
-                c.rows().forEach(r -> pts.add(new double[] {r.flops(), r.valLoss()}));
-            }
-            return pts;
-        }
-    }
-
-    /** One growth as it happened: the chosen points and the validation loss before and after growing. */
-    public record Growth(String spec, GrowthPoints.Point point, double lossBefore, double lossAfter) {
-    }
 
     /**
      * @param preset   what to run
@@ -106,7 +55,6 @@ public final class Reproduction {
         this.root = results.resolve(preset.name());
         this.dataFlag = dataFlag;
         this.progress = progress;
-        this.out = out;
         this.eta = new Progress(preset, registry, out);
     }
 
@@ -118,22 +66,22 @@ public final class Reproduction {
     /**
      * Checks the data, then trains (or finds finished) every run.
      *
-     * @return per target and seed, the curves
+     * @return per target and seed, what it produced
      * @throws DataException before any run starts when a data file is missing
      */
-    public List<Block> run() {
+    public List<Results.Block> run() {
         DataDir dir = checkData();
-        recordPreset();
-        List<Block> blocks = new ArrayList<>();
-        try (RunPool p = new RunPool(preset.parallelRuns())) {
-            pool = p;
-            List<Callable<Block>> each = new ArrayList<>();
+        String presetHash = RunFolders.recordPreset(root, preset);
+        List<Results.Block> blocks;
+        try (RunPool pool = new RunPool(preset.parallelRuns())) {
+            StageRunner runner = new StageRunner(preset, registry, eta, progress && !pool.parallel(), presetHash);
+            List<Callable<Results.Block>> each = new ArrayList<>();
             for (Preset.Target t : preset.targets()) {
                 for (long seed : preset.seeds()) {
-                    each.add(() -> block(dir, t, seed));
+                    each.add(() -> new Seed(context(dir, t, seed), runner, pool).block(zeroShot(dir), dir));
                 }
             }
-            blocks.addAll(p.coordinated(each));
+            blocks = List.copyOf(pool.coordinated(each));
         }
         eta.finish();
         return blocks;
@@ -150,28 +98,8 @@ public final class Reproduction {
         return dir;
     }
 
-    /** Refuses to mix results of different presets under one name. */
-    private void recordPreset() {
-        Path f = root.resolve("preset.json");
-        try {
-            Files.createDirectories(root);
-            String mine = JSON.writeValueAsString(preset);
-            if (Files.exists(f) && !JSON.readTree(Files.readString(f)).equals(JSON.readTree(mine))) {
-                throw new IllegalArgumentException(root + " holds results of another version of preset '"
-                        + preset.name() + "' (" + f + " differs); pass another --results directory or remove it");
-            }
-            AtomicFiles.writeString(f, mine);
-        } catch (IOException e) {
-            throw new DataException(f + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The token streams of one seed's split. */
-    private record Corpus(int[] train, int[] val) {
-    }
-
-    private Block block(DataDir dir, Preset.Target target, long seed) {
-        Path seedDir = root.resolve("runs").resolve(target.name()).resolve("seed-" + seed);
+    private SeedContext context(DataDir dir, Preset.Target target, long seed) {
+        Path seedDir = RunFolders.seed(root, target, seed);
         TrainingText text = TrainingText.load(dir, preset.data().sources(), preset.data().maxChars(),
                 preset.data().valFraction(), seed);
         try {
@@ -180,71 +108,9 @@ public final class Reproduction {
             throw new DataException(seedDir + ": " + e.getMessage(), e);
         }
         Tokenizer tok = Tokenizers.create(preset.data().tokenizer(), text::train, seedDir);
-        Corpus corpus = new Corpus(tok.encode(text.train()), tok.encode(text.val()));
         ModelConfig cfg = target.config().withVocabSize(tok.vocabSize());
-        LrSchedule schedule = preset.training().schedule(target);
-        Ctx ctx = new Ctx(target, seed, seedDir, corpus, cfg, schedule);
-
-        // the baseline and the original models need nothing from each other; the grown runs need them all
-        List<Callable<Curve>> first = new ArrayList<>();
-        first.add(() -> fresh(ctx, "baseline", cfg, target.steps()));
-        originalShapes(ctx).forEach(o -> first.add(() -> original(ctx, o)));
-        Curve baseline = pool.all(first).get(0);
-        double baselineFinal = baseline.last().valLoss();
-        Map<String, Constants> constants = constants(ctx, baseline);
-        List<Callable<Staged>> grown = new ArrayList<>();
-        allRuns().forEach(run -> grown.add(() -> staged(ctx, run, baseline, baselineFinal, constants)));
-        List<Staged> done = pool.all(grown);
-        Map<String, Staged> ablations = new LinkedHashMap<>();
-        done.subList(preset.runs().size(), done.size()).forEach(s -> ablations.put(s.run().label(), s));
-        // Table 2: zero-shot metrics at the baseline's checkpoints and on every run's segments, as Table 1 compares
-        // them: each PRE-GROWTH (shared originals evaluated once), then along the last stage
-        ZeroShot zs = zeroShot(dir);
-        int n = preset.eval().points();
-        Map<Path, java.util.TreeSet<Long>> at = new LinkedHashMap<>();
-        Map<Path, List<TrainLog.Row>> rowsOf = new LinkedHashMap<>();
-        at.computeIfAbsent(seedDir.resolve("baseline"), k -> new java.util.TreeSet<>(target.checkpoints()))
-                .addAll(ZeroShot.spread(baseline.rows(), n));
-        rowsOf.put(seedDir.resolve("baseline"), baseline.rows());
-        List<Staged> tabled = done.subList(0, preset.runs().size());
-        for (Staged s : tabled) {
-            for (int k = 0; k < s.segments().size(); k++) {
-                List<TrainLog.Row> rows = s.segments().get(k).rows();
-                boolean last = k == s.segments().size() - 1;
-                at.computeIfAbsent(s.dirs().get(k), d -> new java.util.TreeSet<>())
-                        .addAll(last ? ZeroShot.spread(rows, n) : List.of(rows.get(rows.size() - 1).step()));
-                rowsOf.merge(s.dirs().get(k), rows, (a, b) -> a.size() >= b.size() ? a : b);
-            }
-        }
-        eta.evaluating(target.name() + " seed " + seed);
-        List<Path> dirs = List.copyOf(at.keySet());
-        List<Callable<List<ZeroShot.Point>>> evals = new ArrayList<>();
-        dirs.forEach(d -> evals.add(() -> zs.evaluate(d, rowsOf.get(d), List.copyOf(at.get(d)), tok)));
-        List<List<ZeroShot.Point>> evaluatedPoints = pool.all(evals);
-        Map<Path, Map<Long, ZeroShot.Point>> byDir = new LinkedHashMap<>();
-        for (int i = 0; i < dirs.size(); i++) {
-            Map<Long, ZeroShot.Point> m = new LinkedHashMap<>();
-            evaluatedPoints.get(i).forEach(pt -> m.put(pt.step(), pt));
-            byDir.put(dirs.get(i), m);
-        }
-        List<ZeroShot.Point> base = List.copyOf(byDir.get(seedDir.resolve("baseline")).values());
-        Map<String, Staged> evaluated = new LinkedHashMap<>();
-        for (Staged s : tabled) {
-            List<ZeroShot.Point> pts = new ArrayList<>();
-            for (int k = 0; k < s.segments().size(); k++) {
-                Curve seg = s.segments().get(k);
-                boolean last = k == s.segments().size() - 1;
-                Map<Long, ZeroShot.Point> m = byDir.get(s.dirs().get(k));
-                for (TrainLog.Row r : seg.rows()) {
-                    if (m.containsKey(r.step()) && (last || r == seg.last())) {
-                        pts.add(m.get(r.step()));
-                    }
-                }
-            }
-            evaluated.put(s.run().label(), new Staged(s.run(), s.segments(), s.dirs(), s.growths(), pts));
-        }
-        RunFiles.pruneSnapshots(seedDir, target.checkpoints());
-        return new Block(target, seed, baseline, base, evaluated, ablations, constants);
+        return new SeedContext(target, seed, seedDir, tok.encode(text.train()), tok.encode(text.val()), cfg,
+                preset.training().schedule(target), tok);
     }
 
     private synchronized ZeroShot zeroShot(DataDir dir) {
@@ -254,203 +120,251 @@ public final class Reproduction {
         return zeroShot;
     }
 
-    /** Everything one target and seed shares. */
-    private record Ctx(Preset.Target target, long seed, Path dir, Corpus corpus, ModelConfig config,
-                       LrSchedule schedule) {
+    /** @return a growth's key in the constants: {@code from → to} shapes */
+    static String pair(ModelConfig from, ModelConfig to) {
+        return RunFolders.shape(from) + " → " + RunFolders.shape(to);
     }
 
-    /** The practical schedule's constants per kind of growth: Appendix D, or estimated from the 2× originals. */
-    private Map<String, Constants> constants(Ctx ctx, Curve baseline) {
-        Map<String, Constants> out = new LinkedHashMap<>();
-        PracticalConstants d = PracticalConstants.APPENDIX_D;
-        for (String kind : KINDS) {
-            Constants paper = new Constants(d.tauGrowth(kind), d.rho(kind), d.tauOpt(), "Appendix D");
-            if (preset.constants() == Preset.Constants.APPENDIX_D) {
-                out.put(kind, paper);
-                continue;
+    /**
+     * Algorithm 1's point on a finished curve (Figure 3's ablations grow where the practical runs do): the first
+     * row whose slope reaches τ_G, else the last; GROWTH-TARGET ρ·S (Eq. 9).
+     */
+    static Results.Point practicalPoint(Results.Curve parent, double tauGrowth, double rho, long warmup,
+                                        long scheduleEnd) {
+        SlopeRule rule = new SlopeRule(parent.rows().get(0).stage(), 0, parent.scheduleStart(), tauGrowth, warmup, 0,
+                parent.scheduleStart() == 0);
+        TrainLog.Row pre = parent.rows().stream().filter(rule).findFirst().orElse(null);
+        String how = String.format(java.util.Locale.ROOT, "slope reached τ_G = %.4f; ρ = %.3f", tauGrowth, rho);
+        if (pre == null) {
+            pre = parent.last();
+            how = String.format(java.util.Locale.ROOT, "slope never reached τ_G = %.4f: grown at the end of the "
+                    + "parent's log; ρ = %.3f", tauGrowth, rho);
+        }
+        long s = parent.scheduleStep(pre);
+        return new Results.Point(pre, s, Math.max(1, Math.min(scheduleEnd - 1, Math.round(rho * s))), how);
+    }
+
+    /** The runs of one target and seed, in the order they depend on each other. */
+    private final class Seed {
+        private final SeedContext ctx;
+        private final StageRunner runner;
+        private final RunPool pool;
+        private final long warmup = preset.training().warmup();
+        private final long end;
+        /** How long an original (and a practical run's stage before growth) may train before it must grow. */
+        private final long cap;
+        private final Map<ModelConfig, Results.Curve> originals = new LinkedHashMap<>();
+        private Results.Curve baseline;
+        private Map<String, Results.Constants> constants;
+
+        Seed(SeedContext ctx, StageRunner runner, RunPool pool) {
+            this.ctx = ctx;
+            this.runner = runner;
+            this.pool = pool;
+            this.end = ctx.target().steps();
+            int every = preset.training().evalEvery();
+            this.cap = Math.max(every, Math.round(preset.original() * end / every) * every);
+        }
+
+        Results.Block block(ZeroShot zs, DataDir dir) {
+            // the baseline and the originals need nothing from each other; the grown runs need them all
+            List<ModelConfig> shapes = originalShapes();
+            List<Callable<Results.Curve>> first = new ArrayList<>();
+            first.add(() -> runner.fresh(ctx, RunFolders.fresh(ctx.dir(), "baseline"), "baseline", ctx.config(), end,
+                    r -> false));
+            shapes.forEach(o -> first.add(() -> original(o)));
+            List<Results.Curve> trained = pool.all(first);
+            baseline = trained.get(0);
+            for (int i = 0; i < shapes.size(); i++) {
+                originals.put(shapes.get(i), trained.get(i + 1));
             }
-            ModelConfig small = Shapes.original(registry, kind, ctx.config());
-            Curve original = original(ctx, small);
+            constants = constants();
+            List<Callable<Results.Staged>> grown = new ArrayList<>();
+            for (Preset.GrownRun run : allRuns()) {
+                grown.add(() -> run.ablation() ? ablation(run)
+                        : run.schedule() == Preset.Schedule.PRACTICAL ? practical(run) : manual(run));
+            }
+            Map<String, Results.Staged> runs = new LinkedHashMap<>();
+            Map<String, Results.Staged> ablations = new LinkedHashMap<>();
+            List<Results.Staged> tabled = new ArrayList<>();
+            for (Results.Staged s : pool.all(grown)) {
+                if (s.run().ablation()) {
+                    ablations.put(s.run().label(), s);
+                } else {
+                    tabled.add(s);
+                }
+            }
+            eta.evaluating(ctx.target().name() + " seed " + ctx.seed());
+            Evaluations.Evaluated ev = new Evaluations(zs, pool, preset.eval().points())
+                    .evaluate(ctx, RunFolders.fresh(ctx.dir(), "baseline"), baseline, ctx.target().checkpoints(), tabled);
+            ev.runs().forEach(s -> runs.put(s.run().label(), s));
+            RunFolders.pruneSnapshots(ctx.dir(), ctx.target().checkpoints());
+            return new Results.Block(ctx.target(), ctx.seed(), baseline, ev.baseline(), runs, ablations, constants);
+        }
+
+        /** The grown runs of Table 1, then Figure 3's ablations. */
+        private List<Preset.GrownRun> allRuns() {
+            List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
+            all.addAll(preset.ablations());
+            return all;
+        }
+
+        /** @return a run's shape before each growth and after the last: the original first, the target last */
+        private List<ModelConfig> shapes(Preset.GrownRun run) {
+            return Plan.of(registry, ctx.config(), String.join("; ", run.stages()),
+                    PracticalConstants.APPENDIX_D, "shapes").shapes();
+        }
+
+        /**
+         * Every model trained from scratch besides the baseline, each once, in preset order: each run's
+         * original, and when the constants are estimated every smaller shape a growth starts from or grows into.
+         */
+        private List<ModelConfig> originalShapes() {
+            LinkedHashSet<ModelConfig> out = new LinkedHashSet<>();
+            for (Preset.GrownRun run : allRuns()) {
+                List<ModelConfig> s = shapes(run);
+                if (estimated()) {
+                    out.addAll(s.subList(0, s.size() - 1));
+                } else {
+                    out.add(s.get(0));
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        private boolean estimated() {
+            return preset.constants() == Preset.Constants.ESTIMATED;
+        }
+
+        /**
+         * An original trains from scratch until the slope reaches the latest τ_G any run grows it at, or the
+         * cap. Estimated constants are not known yet when it trains: then it trains to the cap.
+         */
+        private Results.Curve original(ModelConfig small) {
+            double tau = Double.NaN;
+            if (!estimated()) {
+                for (Preset.GrownRun run : allRuns()) {
+                    List<ModelConfig> s = shapes(run);
+                    if (s.get(0).equals(small) && (run.ablation() || run.schedule() == Preset.Schedule.PRACTICAL)) {
+                        double t = appendixD(s.get(0), s.get(1)).tauGrowth();
+                        tau = Double.isNaN(tau) ? t : Math.max(tau, t);
+                    }
+                }
+            }
+            Predicate<TrainLog.Row> stop = Double.isNaN(tau) ? r -> false : new SlopeRule(1, 0, 0, tau, warmup, 0, true);
+            Path dir = RunFolders.original(ctx.dir(), small);
+            Results.Curve c = runner.fresh(ctx, dir, "original " + RunFolders.shape(small), small, cap, stop);
+            if (!Double.isNaN(tau) && SlopeRule.firstCrossing(c.rows(), tau, warmup).isEmpty()) {
+                eta.note(null, "original " + RunFolders.shape(small) + ": the slope did not reach τ_G = " + tau
+                        + " within the cap of " + cap + " steps (original.steps_fraction)");
+            }
+            return c;
+        }
+
+        private Results.Constants appendixD(ModelConfig from, ModelConfig to) {
+            PracticalConstants d = PracticalConstants.APPENDIX_D;
+            String kind = Plan.kind(from, to);
+            return new Results.Constants(kind, d.tauGrowth(kind), d.rho(kind), d.tauOpt(), "Appendix D");
+        }
+
+        /** The practical schedule's constants for every growth of every run, by {@link #pair}. */
+        private Map<String, Results.Constants> constants() {
+            Map<String, Results.Constants> out = new LinkedHashMap<>();
+            for (Preset.GrownRun run : allRuns()) {
+                List<ModelConfig> s = shapes(run);
+                for (int k = 0; k + 1 < s.size(); k++) {
+                    ModelConfig from = s.get(k);
+                    ModelConfig to = s.get(k + 1);
+                    out.computeIfAbsent(pair(from, to), key -> estimated() ? estimate(from, to) : appendixD(from, to));
+                }
+            }
+            return out;
+        }
+
+        /** τ_G, ρ and τ_opt of one growth from its two models' curves from scratch (Appendix D as the fallback). */
+        private Results.Constants estimate(ModelConfig from, ModelConfig to) {
+            Results.Constants paper = appendixD(from, to);
+            Results.Curve larger = to.equals(ctx.config()) ? baseline : originals.get(to);
             try {
-                out.put(kind, GrowthPoints.estimate(original, baseline, preset.training().warmup(), d.tauOpt()));
+                ConstantsEstimate e = ConstantsEstimate.from(originals.get(from).rows(), larger.rows(), warmup);
+                boolean tangent = !Double.isNaN(e.tauOpt());
+                return new Results.Constants(paper.kind(), e.tauGrowth(), e.rho(), tangent ? e.tauOpt() : paper.tauOpt(),
+                        "estimated from this preset's curves" + (tangent ? "" : " (τ_opt: Appendix D, " + e.note() + ")"));
             } catch (IllegalArgumentException e) {
-                out.put(kind, new Constants(paper.tauGrowth(), paper.rho(), paper.tauOpt(),
-                        "Appendix D (estimation failed: " + e.getMessage() + ")"));
+                return new Results.Constants(paper.kind(), paper.tauGrowth(), paper.rho(), paper.tauOpt(),
+                        "Appendix D (estimation failed: " + e.getMessage() + ")");
             }
         }
-        return out;
-    }
 
-    /** The grown runs of Table 1, then Figure 3's ablations. */
-    private List<Preset.GrownRun> allRuns() {
-        List<Preset.GrownRun> all = new ArrayList<>(preset.runs());
-        all.addAll(preset.ablations());
-        return all;
-    }
-
-    /** Every original (small) model this target's runs and constants start from, each once, in preset order. */
-    private List<ModelConfig> originalShapes(Ctx ctx) {
-        java.util.LinkedHashSet<ModelConfig> out = new java.util.LinkedHashSet<>();
-        if (preset.constants() == Preset.Constants.ESTIMATED) {
-            for (String kind : KINDS) {
-                out.add(Shapes.original(registry, kind, ctx.config()));
+        /** A practical run: a staged run whose first stage is the original's, grown at τ_G of each growth. */
+        private Results.Staged practical(Preset.GrownRun run) {
+            List<ModelConfig> s = shapes(run);
+            List<Plan.Growth> growths = new ArrayList<>();
+            for (int k = 0; k < run.stages().size(); k++) {
+                Results.Constants c = constants.get(pair(s.get(k), s.get(k + 1)));
+                growths.add(new Plan.Growth(run.stages().get(k), c.kind(), c.tauGrowth(), c.rho()));
             }
+            // the last stage stops at the baseline's final loss, so every comparison of Tables 1-2 can be made
+            Plan plan = new Plan(String.join("; ", run.stages()), s, growths, Double.NaN,
+                    preset.constants().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            return runner.practical(ctx, run, plan, RunFolders.original(ctx.dir(), s.get(0)), cap,
+                    baseline.last().valLoss());
         }
-        allRuns().forEach(run -> out.add(shapes(run, ctx.config())[0]));
-        return List.copyOf(out);
-    }
 
-    /** @return a run's shape before each growth and after the last: the original first, the target last */
-    private ModelConfig[] shapes(Preset.GrownRun run, ModelConfig target) {
-        List<String> stages = run.stages();
-        ModelConfig[] shapes = new ModelConfig[stages.size() + 1];
-        shapes[stages.size()] = target;
-        for (int k = stages.size() - 1; k >= 0; k--) {
-            shapes[k] = Shapes.original(registry, stages.get(k), shapes[k + 1]);
+        /** A manual run: each growth where growing saves the most on the fitted curves (§6.1). */
+        private Results.Staged manual(Preset.GrownRun run) {
+            return stages(run, (parent, k, s) -> ManualSchedule.point(parent, baseline, warmup, end), end);
         }
-        return shapes;
-    }
 
-    /** A model trained from scratch on the target's schedule. */
-    private Curve fresh(Ctx ctx, String name, ModelConfig cfg, long steps) {
-        Path dir = ctx.dir().resolve(name);
-        return train(ctx, dir, name, cfg, steps, r -> false, () -> new Start(TrainingState.fresh(cfg,
-                GptInit.init(cfg, ctx.seed(), DataType.FLOAT), ctx.schedule()), 0, 0, 0, 0));
-    }
-
-    private Curve original(Ctx ctx, ModelConfig small) {
-        long steps = Math.max(preset.training().evalEvery(), Math.round(preset.original() * ctx.target().steps()
-                / preset.training().evalEvery()) * preset.training().evalEvery());
-        return fresh(ctx, "original-" + shape(small), small, steps);
-    }
-
-    /** A state to start training from, with the data position and totals it carries. */
-    private record Start(TrainingState state, long tokens, double flops, long epoch, int cursor) {
-    }
-
-    private Curve train(Ctx ctx, Path dir, String title, ModelConfig cfg, long steps, Predicate<TrainLog.Row> stop,
-                        java.util.function.Supplier<Start> start) {
-        Path done = dir.resolve(RunFiles.DONE);
-        if (Files.exists(done)) {
-            JsonNode d = RunFiles.readJson(done);
-            return new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), d.get("schedule_start").asLong());
+        /**
+         * A Figure 3 ablation: grown at the practical schedule's PRE-GROWTH (the original's first τ_G crossing,
+         * or its last row) onto ρ·S, then trained briefly.
+         */
+        private Results.Staged ablation(Preset.GrownRun run) {
+            long steps = Math.max(preset.training().evalEvery(), Math.round(preset.ablationSteps() * end));
+            return stages(run, (parent, k, s) -> {
+                Results.Constants c = constants.get(pair(s.get(k), s.get(k + 1)));
+                return practicalPoint(parent, c.tauGrowth(), c.rho(), warmup, end);
+            }, steps);
         }
-        Preset.Training tr = preset.training();
-        Trainer trainer = new Trainer(new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(),
-                ctx.seed(), tr.dropout(), tr.attnDropout()), AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir,
-                progress && !pool.parallel()).keepSnapshots().stopWhen(stop);
-        Path startFile = dir.resolve(RunFiles.START);
-        long scheduleStart;
-        Progress.Run shown = eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
-        long before = Files.exists(dir.resolve(Trainer.LOG)) ? TrainLog.read(dir.resolve(Trainer.LOG)).stream()
-                .mapToLong(TrainLog.Row::step).max().orElse(0) : 0;   // steps done by an interrupted invocation
-        if (Trainer.canResume(dir) && Files.exists(startFile)) {
-            scheduleStart = RunFiles.readJson(startFile).get("schedule_start").asLong();
-            trainer.resume();
-        } else {
-            Start s = start.get();
-            scheduleStart = s.state().scheduleStep();
-            ObjectNode st = JSON.createObjectNode();
-            st.put("schedule_start", scheduleStart);
-            RunFiles.writeJson(startFile, st);
-            trainer.run(s.state(), s.tokens(), s.flops(), s.epoch(), s.cursor());
-        }
-        List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
-        ObjectNode d = JSON.createObjectNode();
-        d.put("schedule_start", scheduleStart);
-        d.put("steps", rows.get(rows.size() - 1).step());
-        d.put("final_val_loss", rows.get(rows.size() - 1).valLoss());
-        RunFiles.writeJson(done, d);
-        eta.finished(shown, rows.get(rows.size() - 1).step() - before, (long) preset.training().batch() * cfg.contextLength());
-        return new Curve(rows, scheduleStart);
-    }
 
-    /** A grown run, stage by stage. */
-    private Staged staged(Ctx ctx, Preset.GrownRun run, Curve baseline, double baselineFinal,
-                          Map<String, Constants> constants) {
-        List<String> stages = run.stages();
-        ModelConfig[] shapes = shapes(run, ctx.config());
-        Curve parent = original(ctx, shapes[0]);
-        Path parentDir = ctx.dir().resolve("original-" + shape(shapes[0]));
-        List<Curve> segments = new ArrayList<>();
-        List<Path> dirs = new ArrayList<>();
-        List<Growth> growths = new ArrayList<>();
-        long warmup = preset.training().warmup();
-        long end = ctx.target().steps();
-        for (int k = 0; k < stages.size(); k++) {
-            String spec = stages.get(k);
-            Path dir = ctx.dir().resolve(run.label()).resolve("stage-" + (k + 1));
-            GrowthPoints.Point p = run.schedule() == Preset.Schedule.MANUAL
-                    ? GrowthPoints.manual(parent, baseline, warmup, end)
-                    : GrowthPoints.practical(parent, constants.get(kind(shapes[k], shapes[k + 1])), warmup, end);
-            segments.add(new Curve(parent.rows().stream().filter(r -> r.step() <= p.preGrowth().step()).toList(),
-                    parent.scheduleStart()));
+        /** Chooses a stage's growth point from its parent's curve. */
+        private interface PointRule {
+            Results.Point choose(Results.Curve parent, int k, List<ModelConfig> shapes);
+        }
+
+        /**
+         * A run grown stage by stage from snapshots, each stage in its own folder; the last stage stops at the
+         * baseline's final loss.
+         */
+        private Results.Staged stages(Preset.GrownRun run, PointRule rule, long maxSteps) {
+            List<ModelConfig> s = shapes(run);
+            Results.Curve parent = originals.get(s.get(0));
+            Path parentDir = RunFolders.original(ctx.dir(), s.get(0));
+            List<Results.Curve> segments = new ArrayList<>();
+            List<Path> dirs = new ArrayList<>();
+            List<Results.Growth> growths = new ArrayList<>();
+            double baselineFinal = baseline.last().valLoss();
+            for (int k = 0; k < run.stages().size(); k++) {
+                Results.Point p = rule.choose(parent, k, s);
+                long pre = p.preGrowth().step();
+                segments.add(new Results.Curve(parent.rows().stream().filter(r -> r.step() <= pre).toList(),
+                        parent.scheduleStart()));
+                dirs.add(parentDir);
+                boolean last = k == run.stages().size() - 1;
+                Predicate<TrainLog.Row> stop = last ? r -> r.valLoss() <= baselineFinal : r -> false;
+                Path dir = RunFolders.stage(ctx.dir(), run, k + 1);
+                String title = run.label() + " stage " + (k + 1) + "/" + run.stages().size() + " ("
+                        + run.stages().get(k) + ")";
+                StageRunner.Grown g = runner.grown(ctx, dir, title, s.get(k + 1), Trainer.snapshot(parentDir, pre),
+                        run.stages().get(k), p, run, maxSteps, stop);
+                growths.add(g.growth());
+                parent = g.curve();
+                parentDir = dir;
+            }
+            segments.add(parent);
             dirs.add(parentDir);
-            boolean last = k == stages.size() - 1;
-            Predicate<TrainLog.Row> stop;
-            if (last) {
-                stop = r -> r.valLoss() <= baselineFinal;   // every comparison of Tables 1-2 can be made
-            } else if (run.schedule() == Preset.Schedule.PRACTICAL) {
-                Constants next = constants.get(kind(shapes[k + 1], shapes[k + 2]));
-                stop = r -> RunFiles.reachesNow(dir, r, next.tauGrowth(), warmup);
-            } else {
-                stop = r -> false;
-            }
-            RunFiles.checkRecordedGrowth(dir, p);
-            Path snapshot = Trainer.snapshot(parentDir, p.preGrowth().step());
-            double[] after = new double[1];
-            String title = run.label() + " stage " + (k + 1) + "/" + stages.size() + " (" + spec + ")";
-            ScheduleContinuation how = run.restart() ? ScheduleContinuation.RESTART
-                    : registry.stage(spec).claims().schedule();
-            long start = switch (how) {
-                case GROWTH_TARGET -> p.growthTarget();
-                case RESTART -> 0;
-                case KEEP -> p.preGrowthSchedule();
-            };
-            long steps = end - start;
-            if (run.ablation()) {   // Figure 3 shows the first stretch after growing
-                steps = Math.min(steps, Math.max(preset.training().evalEvery(), Math.round(preset.ablationSteps() * end)));
-            }
-            Curve grown = train(ctx, dir, title, shapes[k + 1], steps, stop,
-                    () -> grow(ctx, snapshot, spec, p, run, dir, after));
-            growths.add(new Growth(spec, p, p.preGrowth().valLoss(), RunFiles.lossAfterGrowth(dir, after[0])));
-            parent = grown;
-            parentDir = dir;
+            return new Results.Staged(run, segments, dirs, growths, List.of());
         }
-        segments.add(parent);
-        dirs.add(parentDir);
-        return new Staged(run, segments, dirs, growths, List.of());
     }
-
-    /** Grows a parent's snapshot and records the growth (points, loss before and after) beside the stage. */
-    private Start grow(Ctx ctx, Path snapshot, String spec, GrowthPoints.Point p, Preset.GrownRun run, Path dir,
-                       double[] lossAfter) {
-        Checkpoint.Loaded l = Checkpoint.load(snapshot);
-        GrowthOperator op = registry.stage(spec);
-        GrowthSpec gs = new GrowthSpec(ctx.schedule(), (double) p.growthTarget() / l.state().scheduleStep(),
-                run.restart() ? ScheduleContinuation.RESTART : null, run.rewarm());
-        TrainingState g = GrowthOperators.growChecked(op, l.state(), gs);
-        Preset.Training tr = preset.training();
-        Trainer probe = new Trainer(new TrainConfig(tr.batch(), 1, tr.evalEvery(), tr.evalBatches(), 0, ctx.seed()),
-                AdamConfig.defaults(), ctx.corpus().train(), ctx.corpus().val(), dir, false);
-        lossAfter[0] = probe.validationLoss(g);
-        RunFiles.writeGrowth(dir, spec, snapshot, p, g.scheduleStep(), run.rewarm(), lossAfter[0]);
-        JsonNode x = l.extra();
-        return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), x.get("epoch").asLong(),
-                x.get("cursor").asInt());
-    }
-
-    /** width, depth or depth,width: which dimensions a growth changes (its practical constants' key). */
-    static String kind(ModelConfig from, ModelConfig to) {
-        boolean wider = to.dModel() != from.dModel() || to.dFf() != from.dFf();
-        boolean deeper = to.nLayer() != from.nLayer();
-        return wider && deeper ? "depth,width" : deeper ? "depth" : "width";
-    }
-
-    /** @return a folder-safe shape label, e.g. {@code d64-h2-L4} */
-    static String shape(ModelConfig c) {
-        return "d" + c.dModel() + "-h" + c.nHead() + "-L" + c.nLayer() + (c.dFf() != 4 * c.dModel() ? "-ff" + c.dFf() : "");
-    }
-
-
 }

@@ -3,7 +3,7 @@ package org.staged.reproduce.report;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.staged.reproduce.pipeline.GrowthPoints;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.schedule.PracticalConstants;
 
@@ -16,17 +16,17 @@ public final class ConstantsTable {
      * @param blocks what the preset produced
      * @return a Markdown table per target and seed
      */
-    public static String markdown(List<Reproduction.Block> blocks) {
+    public static String markdown(List<Results.Block> blocks) {
         PracticalConstants d = PracticalConstants.APPENDIX_D;
         StringBuilder sb = new StringBuilder();
         sb.append("| target | seed | growth | τ_G | ρ | τ_opt | paper τ_G | paper ρ | paper τ_opt | source |\n");
         sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
-        for (Reproduction.Block b : blocks) {
-            for (Map.Entry<String, GrowthPoints.Constants> e : b.constants().entrySet()) {
-                GrowthPoints.Constants c = e.getValue();
+        for (Results.Block b : blocks) {
+            for (Map.Entry<String, Results.Constants> e : b.constants().entrySet()) {
+                Results.Constants c = e.getValue();
                 sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f | %.3f | %.4f | %.4f | %.2f | %.3f | %s |%n",
                         b.target().name(), b.seed(), e.getKey(), c.tauGrowth(), c.rho(), c.tauOpt(),
-                        d.tauGrowth(e.getKey()), d.rho(e.getKey()), d.tauOpt(), c.source()));
+                        d.tauGrowth(c.kind()), d.rho(c.kind()), d.tauOpt(), c.source()));
             }
         }
         return sb.toString();

@@ -16,7 +16,7 @@ import org.staged.models.train.Checkpoint;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
 import org.staged.operators.WidthGrowth;
-import org.staged.reproduce.pipeline.GrowthPoints;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
 
@@ -38,12 +38,12 @@ final class Dynamics {
     }
 
     /** @return the probe of growth {@code k} of a run, or null when fewer than K points follow it */
-    static Probe probe(Reproduction.Block b, Reproduction.Staged s, int k) {
-        GrowthPoints.Curve grown = s.segments().get(k + 1);
+    static Probe probe(Results.Block b, Results.Staged s, int k) {
+        Results.Curve grown = s.segments().get(k + 1);
         if (grown.rows().size() < K) {
             return null;
         }
-        Reproduction.Growth g = s.growths().get(k);
+        Results.Growth g = s.growths().get(k);
         List<Savings.Point> pts = grown.rows().stream().map(r -> new Savings.Point(r.flops(), r.valLoss())).toList();
         List<Savings.Point> target = b.baseline().rows().stream()
                 .map(r -> new Savings.Point(r.flops(), r.valLoss())).toList();
@@ -59,7 +59,7 @@ final class Dynamics {
      * The relative asymmetry of a width run's halves right after its last growth and at its end, or null when
      * its last growth does not end with a width doubling.
      */
-    static double[] asymmetry(Reproduction.Staged s) {
+    static double[] asymmetry(Results.Staged s) {
         int k = s.growths().size() - 1;
         String spec = s.run().stages().get(k);
         List<String> ops = GrowthOperators.splitOutsideParentheses(spec, ',');
@@ -74,7 +74,7 @@ final class Dynamics {
     }
 
     /** The report's section: probe of every growth, asymmetry of every width run, and the variants' verdict. */
-    static String section(List<Reproduction.Block> blocks) {
+    static String section(List<Results.Block> blocks) {
         StringBuilder s = new StringBuilder("## Training dynamics after growth\n\n");
         s.append(String.format(Locale.ROOT, "For each growth, the slope d log L / d log C of the grown model over its "
                 + "first %d validation points, against the slope of the target trained from scratch where it had the "
@@ -85,14 +85,14 @@ final class Dynamics {
                 K, K, K));
         s.append("| target | run | growth | loss after growth | loss K later | target at GROWTH-TARGET | target K "
                 + "later | slope grown | slope target | dynamics ratio |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+        for (List<Results.Block> seeds : SavingsTable.byTarget(blocks).values()) {
             List<String> labels = new ArrayList<>(seeds.get(0).runs().keySet());
             labels.addAll(seeds.get(0).ablations().keySet());
             for (String label : labels) {
-                Reproduction.Staged first = run(seeds.get(0), label);
+                Results.Staged first = run(seeds.get(0), label);
                 for (int k = 0; k < first.growths().size(); k++) {
                     List<Probe> ps = new ArrayList<>();
-                    for (Reproduction.Block b : seeds) {
+                    for (Results.Block b : seeds) {
                         Probe p = probe(b, run(b, label), k);
                         if (p != null) {
                             ps.add(p);
@@ -114,13 +114,13 @@ final class Dynamics {
         return s.toString();
     }
 
-    private static Reproduction.Staged run(Reproduction.Block b, String label) {
+    private static Results.Staged run(Results.Block b, String label) {
         return b.runs().containsKey(label) ? b.runs().get(label) : b.ablations().get(label);
     }
 
-    private static String asymmetryTable(List<Reproduction.Block> blocks) {
+    private static String asymmetryTable(List<Results.Block> blocks) {
         StringBuilder rows = new StringBuilder();
-        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+        for (List<Results.Block> seeds : SavingsTable.byTarget(blocks).values()) {
             for (String label : seeds.get(0).runs().keySet()) {
                 List<double[]> a = new ArrayList<>();
                 seeds.forEach(b -> {
@@ -152,11 +152,11 @@ final class Dynamics {
      * compares each with the paper's: savings, paired differences over seeds, dynamics ratio, asymmetry; and
      * says which variants make width save compute, and what limits the paper's width.
      */
-    static String variants(List<Reproduction.Block> blocks) {
+    static String variants(List<Results.Block> blocks) {
         StringBuilder s = new StringBuilder();
-        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
-            Reproduction.Block b0 = seeds.get(0);
-            Map<String, Reproduction.Staged> width = new LinkedHashMap<>();
+        for (List<Results.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+            Results.Block b0 = seeds.get(0);
+            Map<String, Results.Staged> width = new LinkedHashMap<>();
             b0.runs().forEach((label, st) -> {
                 List<String> stages = st.run().stages();
                 if (stages.size() == 1 && GrowthOperators.splitOutsideParentheses(stages.get(0), ',').size() == 1
@@ -210,7 +210,7 @@ final class Dynamics {
                     down += high(d) < 0 ? 1 : 0;
                 }
                 List<Double> asym = new ArrayList<>();
-                for (Reproduction.Block b : seeds) {
+                for (Results.Block b : seeds) {
                     double[] a = asymmetry(b.runs().get(label));
                     if (a != null) {
                         asym.add(a[1]);
@@ -244,7 +244,7 @@ final class Dynamics {
     }
 
     /** Which limitation each kind of variant tests, and what its paired differences say. */
-    private static String limits(Map<String, Reproduction.Staged> width, Map<String, String> deltas, List<String> better,
+    private static String limits(Map<String, Results.Staged> width, Map<String, String> deltas, List<String> better,
                                  List<String> worse) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, String> e : deltas.entrySet()) {
@@ -270,11 +270,11 @@ final class Dynamics {
      * The answer in one paragraph: what limits the paper's width here, with the dynamics ratios of the paper's
      * width and of depth (when the preset grows depth too) as the evidence.
      */
-    private static String conclusion(List<Reproduction.Block> seeds, Map<String, Reproduction.Staged> width, String paper,
+    private static String conclusion(List<Results.Block> seeds, Map<String, Results.Staged> width, String paper,
                                      List<String> better) {
         boolean moments = false;
         boolean symmetry = false;
-        for (Reproduction.Staged st : width.values()) {
+        for (Results.Staged st : width.values()) {
             String spec = st.run().stages().get(0);
             boolean m = spec.contains("moments=matched");
             boolean y = spec.contains("noise=") || spec.contains("split=");
@@ -309,14 +309,14 @@ final class Dynamics {
         return s.toString();
     }
 
-    private static String ratio(List<Reproduction.Block> seeds, String label) {
+    private static String ratio(List<Results.Block> seeds, String label) {
         return format(java.util.Arrays.stream(ratios(seeds, label)).boxed().toList(), "%.2f");
     }
 
     /** The dynamics ratio of a run's first growth, per seed where it could be measured. */
-    private static double[] ratios(List<Reproduction.Block> seeds, String label) {
+    private static double[] ratios(List<Results.Block> seeds, String label) {
         List<Double> r = new ArrayList<>();
-        for (Reproduction.Block b : seeds) {
+        for (Results.Block b : seeds) {
             Probe p = probe(b, b.runs().get(label), 0);
             if (p != null && Double.isFinite(p.result().ratio())) {
                 r.add(p.result().ratio());
@@ -330,9 +330,9 @@ final class Dynamics {
     }
 
     /** Per seed where both saved after growing: the variant's saving minus the reference's. */
-    private static double[] paired(List<Reproduction.Block> seeds, String label, String reference, long checkpoint) {
+    private static double[] paired(List<Results.Block> seeds, String label, String reference, long checkpoint) {
         List<Double> d = new ArrayList<>();
-        for (Reproduction.Block b : seeds) {
+        for (Results.Block b : seeds) {
             OptionalDouble v = SavingsTable.saved(b, b.runs().get(label), checkpoint, SavingsTable.VALIDATION_LOSS);
             OptionalDouble r = SavingsTable.saved(b, b.runs().get(reference), checkpoint, SavingsTable.VALIDATION_LOSS);
             if (v.isPresent() && r.isPresent()) {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.staged.models.train.TrainLog;
-import org.staged.reproduce.pipeline.GrowthPoints;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 
 /** The paper's figures, drawn from a preset's own runs (one file per figure and target, first seed). */
@@ -20,14 +20,14 @@ public final class Figures {
      * @param file PNG to write
      * @return whether the figure was drawn
      */
-    public static boolean figure1(Reproduction.Block b, Path file) {
-        Reproduction.Staged s = pick(b, "4xW-practical", "2xW-practical", "2xW-manual");
+    public static boolean figure1(Results.Block b, Path file) {
+        Results.Staged s = pick(b, "4xW-practical", "2xW-practical", "2xW-manual");
         if (s == null) {
             s = b.runs().values().iterator().next();   // the preset has none of the paper's width runs
         }
-        GrowthPoints.Curve original = s.segments().get(0);
-        GrowthPoints.Curve grown = s.segments().get(s.segments().size() - 1);
-        Reproduction.Growth g = s.growths().get(0);
+        Results.Curve original = s.segments().get(0);
+        Results.Curve grown = s.segments().get(s.segments().size() - 1);
+        Results.Growth g = s.growths().get(0);
         Chart c = new Chart(b.target().name() + ": " + s.run().name() + " grown from a smaller model, vs. its baseline",
                 "training FLOPs (all stages)", "validation loss (nats/token)", true)
                 .line("baseline (target from scratch)", points(b.baseline(), false))
@@ -37,8 +37,9 @@ public final class Figures {
                 .marker("PRE-GROWTH", g.point().preGrowth().flops(), g.lossBefore());
         TrainLog.Row target = nearest(b.baseline(), g.point().growthTarget());
         c.marker("GROWTH-TARGET", target.flops(), target.valLoss());
-        GrowthPoints.Constants k = b.constants().get("width");
-        TrainLog.Row opt = GrowthPoints.firstReaching(b.baseline(), k.tauOpt(), 0);
+        Results.Constants k = b.constants().values().stream().filter(x -> x.kind().equals("width")).findFirst()
+                .orElse(b.constants().values().iterator().next());
+        TrainLog.Row opt = org.staged.run.SlopeRule.firstCrossing(b.baseline().rows(), k.tauOpt(), 0).orElse(null);
         if (opt != null) {
             c.marker("OPTIMALITY (τ_opt = " + String.format(java.util.Locale.ROOT, "%.3f", k.tauOpt()) + ")",
                     opt.flops(), opt.valLoss());
@@ -60,17 +61,17 @@ public final class Figures {
      * @param file PNG to write
      * @return whether the preset has the runs to draw
      */
-    public static boolean figure2(Reproduction.Block b, Path file) {
+    public static boolean figure2(Results.Block b, Path file) {
         List<Chart> panels = new ArrayList<>();
         for (String kind : new String[] {"width", "depth"}) {
-            List<Reproduction.Staged> runs = b.runs().values().stream().filter(s -> s.run().stages().size() == 1
+            List<Results.Staged> runs = b.runs().values().stream().filter(s -> s.run().stages().size() == 1
                     && org.staged.api.growth.GrowthOperators.splitOutsideParentheses(s.run().stages().get(0), ',')
                     .size() == 1 && s.run().stages().get(0).startsWith(kind)).toList();
             if (runs.isEmpty()) {
                 continue;
             }
-            Reproduction.Staged first = runs.get(0);
-            Reproduction.Growth g0 = first.growths().get(0);
+            Results.Staged first = runs.get(0);
+            Results.Growth g0 = first.growths().get(0);
             long every = evalEvery(b.baseline());
             Chart c = new Chart(kind + " growth, zoomed on the growth", "step of the target's LR schedule",
                     "validation loss (nats/token)", false)
@@ -78,9 +79,9 @@ public final class Figures {
                     .line("original", points(first.segments().get(0), true));
             long lo = Long.MAX_VALUE;
             long hi = 0;
-            for (Reproduction.Staged s : runs) {
-                Reproduction.Growth g = s.growths().get(0);
-                GrowthPoints.Curve grown = s.segments().get(s.segments().size() - 1);
+            for (Results.Staged s : runs) {
+                Results.Growth g = s.growths().get(0);
+                Results.Curve grown = s.segments().get(s.segments().size() - 1);
                 c.line(s.run().label(), withStart(g.point().growthTarget(), g.lossAfter(), points(grown, true)));
                 lo = Math.min(lo, Math.min(g.point().growthTarget(), g.point().preGrowthSchedule()));
                 hi = Math.max(hi, g.point().growthTarget());
@@ -97,7 +98,7 @@ public final class Figures {
         return true;
     }
 
-    private static long evalEvery(GrowthPoints.Curve c) {
+    private static long evalEvery(Results.Curve c) {
         return c.rows().size() > 1 ? c.rows().get(1).step() - c.rows().get(0).step() : 1;
     }
 
@@ -110,7 +111,7 @@ public final class Figures {
      * @param file PNG to write
      * @return whether the preset has ablations to draw
      */
-    public static boolean figure3(Reproduction.Block b, Path file) {
+    public static boolean figure3(Results.Block b, Path file) {
         String[][] panels = {
             {"prior work (not loss-preserving)", "ablation-stack-copy", "2xD-practical", "ablation-ffn-share",
                 "2xW-practical"},
@@ -126,7 +127,7 @@ public final class Figures {
             double lo = Double.POSITIVE_INFINITY;
             double hi = 0;
             for (int i = 1; i < p.length; i++) {
-                Reproduction.Staged s = b.ablations().containsKey(p[i]) ? b.ablations().get(p[i]) : b.runs().get(p[i]);
+                Results.Staged s = b.ablations().containsKey(p[i]) ? b.ablations().get(p[i]) : b.runs().get(p[i]);
                 if (s != null) {
                     List<double[]> part = grownPart(s);
                     c.line(s.run().label(), part);
@@ -149,14 +150,14 @@ public final class Figures {
     }
 
     /** The last stage of a run against compute, from the loss right after its growth. */
-    private static List<double[]> grownPart(Reproduction.Staged s) {
-        Reproduction.Growth g = s.growths().get(s.growths().size() - 1);
+    private static List<double[]> grownPart(Results.Staged s) {
+        Results.Growth g = s.growths().get(s.growths().size() - 1);
         return withStart(g.point().preGrowth().flops(), g.lossAfter(),
                 points(s.segments().get(s.segments().size() - 1), false));
     }
 
     /** (x, loss) of a curve: x is FLOPs, or the step of the target's schedule. */
-    static List<double[]> points(GrowthPoints.Curve c, boolean scheduleSteps) {
+    static List<double[]> points(Results.Curve c, boolean scheduleSteps) {
         List<double[]> out = new ArrayList<>();
         for (TrainLog.Row r : c.rows()) {
             out.add(new double[] {scheduleSteps ? c.scheduleStep(r) : r.flops(), r.valLoss()});
@@ -172,7 +173,7 @@ public final class Figures {
         return out;
     }
 
-    private static TrainLog.Row nearest(GrowthPoints.Curve c, long scheduleStep) {
+    private static TrainLog.Row nearest(Results.Curve c, long scheduleStep) {
         TrainLog.Row best = c.rows().get(0);
         for (TrainLog.Row r : c.rows()) {
             if (Math.abs(c.scheduleStep(r) - scheduleStep) < Math.abs(c.scheduleStep(best) - scheduleStep)) {
@@ -182,7 +183,7 @@ public final class Figures {
         return best;
     }
 
-    static Reproduction.Staged pick(Reproduction.Block b, String... labels) {
+    static Results.Staged pick(Results.Block b, String... labels) {
         for (String l : labels) {
             if (l != null && b.runs().containsKey(l)) {
                 return b.runs().get(l);

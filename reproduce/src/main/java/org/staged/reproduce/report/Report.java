@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 import org.staged.api.AtomicFiles;
 import org.staged.api.ModelConfig;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
 import org.staged.schedule.KaplanLaw;
@@ -30,7 +31,7 @@ public final class Report {
      * @param wallSeconds  wall time of this invocation
      * @return the report's text
      */
-    public static String write(Path root, Preset preset, List<Reproduction.Block> blocks, double wallSeconds) {
+    public static String write(Path root, Preset preset, List<Results.Block> blocks, double wallSeconds) {
         String t1 = SavingsTable.markdown(blocks, SavingsTable.VALIDATION_LOSS);
         AtomicFiles.writeString(root.resolve("table1.md"), "# Table 1: compute saved on validation loss\n\n" + t1);
         AtomicFiles.writeString(root.resolve("table1.csv"), SavingsTable.csv(blocks, SavingsTable.VALIDATION_LOSS));
@@ -76,8 +77,8 @@ public final class Report {
         r.append("## Growths: loss before and after\n\n").append(growths(blocks));
         r.append(Dynamics.section(blocks));
         r.append("## Figures\n\n");
-        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
-            Reproduction.Block b = seeds.get(0);
+        for (List<Results.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+            Results.Block b = seeds.get(0);
             String f1 = "figure1-" + b.target().name() + ".png";
             if (Figures.figure1(b, root.resolve(f1))) {
                 r.append("Figure 1 (").append(b.target().name()).append("): original, grown and target loss against "
@@ -100,7 +101,7 @@ public final class Report {
         return r.toString();
     }
 
-    private static String setup(Preset p, List<Reproduction.Block> blocks, double wallSeconds) {
+    private static String setup(Preset p, List<Results.Block> blocks, double wallSeconds) {
         StringBuilder s = new StringBuilder("## Setup\n\n");
         for (Preset.Target t : p.targets()) {
             ModelConfig c = blocks.stream().filter(b -> b.target().equals(t)).findFirst().orElseThrow().target().config();
@@ -119,7 +120,7 @@ public final class Report {
                         + "follows Kaplan et al., who decay over 250k steps, so its curves see a near-constant LR)", p.training().decaySteps())
                 : "over the target's steps";
         s.append(String.format(Locale.ROOT, "- schedule: peak LR %.3g, warmup %d steps, cosine decay to 10%% %s, "
-                        + "shared by every model of a target; original models train %.0f%% of the target's steps; "
+                        + "shared by every model of a target; original models train until their slope reaches τ_G, at most %.0f%% of the target's steps; "
                         + "dropout %.2f%n", p.training().lr(), p.training().warmup(), decay, 100 * p.original(),
                 p.training().dropout()));
         s.append("- practical constants: ").append(p.constants() == Preset.Constants.ESTIMATED
@@ -139,7 +140,7 @@ public final class Report {
     }
 
     /** The paper's qualitative findings, checked against this preset's numbers. */
-    private static String compare(List<Reproduction.Block> blocks, SavingsTable.Metric metric) {
+    private static String compare(List<Results.Block> blocks, SavingsTable.Metric metric) {
         int positive = 0;
         int cells = 0;
         int unreached = 0;
@@ -147,8 +148,8 @@ public final class Report {
         int noSignal = 0;
         List<String> notFalling = new ArrayList<>();
         List<String> depthVsWidth = new ArrayList<>();
-        for (Reproduction.Block b : blocks) {
-            for (Reproduction.Staged s : b.runs().values()) {
+        for (Results.Block b : blocks) {
+            for (Results.Staged s : b.runs().values()) {
                 Double first = null;
                 Double last = null;
                 for (long c : b.target().checkpoints()) {
@@ -204,10 +205,10 @@ public final class Report {
      * Where the baseline's checkpoints sit against τ_opt, as the paper places its GPT2-LARGE checkpoints: slope
      * −0.1 (under-trained), −0.05 (≈ OPTIMALITY, τ_opt = −0.052) and −0.04 (beyond).
      */
-    static String regimes(List<Reproduction.Block> blocks) {
+    static String regimes(List<Results.Block> blocks) {
         double tau = PracticalConstants.APPENDIX_D.tauOpt();
         StringBuilder s = new StringBuilder();
-        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+        for (List<Results.Block> seeds : SavingsTable.byTarget(blocks).values()) {
             Preset.Target t = seeds.get(0).target();
             List<String> slopes = new ArrayList<>();
             List<String> where = new ArrayList<>();
@@ -234,14 +235,14 @@ public final class Report {
         };
     }
 
-    private static String growths(List<Reproduction.Block> blocks) {
+    private static String growths(List<Results.Block> blocks) {
         StringBuilder s = new StringBuilder("Validation loss of the parent at PRE-GROWTH and of the grown model before "
                 + "its first step (the same batches): equal for a loss-preserving operator.\n\n");
         s.append("| target | seed | run | growth | PRE-GROWTH step | GROWTH-TARGET step | ρ | loss before | loss after "
                 + "| how chosen |\n|---|---:|---|---|---:|---:|---:|---:|---:|---|\n");
-        for (Reproduction.Block b : blocks) {
-            for (Reproduction.Staged st : b.runs().values()) {
-                for (Reproduction.Growth g : st.growths()) {
+        for (Results.Block b : blocks) {
+            for (Results.Staged st : b.runs().values()) {
+                for (Results.Growth g : st.growths()) {
                     s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %d | %d | %.3f | %.4f | %.4f | %s |%n",
                             b.target().name(), b.seed(), st.run().label(), g.spec(), g.point().preGrowthSchedule(),
                             g.point().growthTarget(), g.point().rho(), g.lossBefore(), g.lossAfter(), g.point().how()));
@@ -252,13 +253,13 @@ public final class Report {
     }
 
     /** Figure 3 and its numbers: loss right after growing, and how far each run got in the same compute. */
-    private static String ablations(List<Reproduction.Block> blocks, Path root) {
+    private static String ablations(List<Results.Block> blocks, Path root) {
         if (blocks.stream().allMatch(b -> b.ablations().isEmpty())) {
             return "";
         }
         StringBuilder s = new StringBuilder("## Figure 3: prior work and ablations (§6.3)\n\n");
-        for (List<Reproduction.Block> seeds : SavingsTable.byTarget(blocks).values()) {
-            Reproduction.Block b = seeds.get(0);
+        for (List<Results.Block> seeds : SavingsTable.byTarget(blocks).values()) {
+            Results.Block b = seeds.get(0);
             String f3 = "figure3-" + b.target().name() + ".png";
             if (Figures.figure3(b, root.resolve(f3))) {
                 s.append("![](").append(f3).append(")\n\n");
@@ -266,15 +267,15 @@ public final class Report {
         }
         s.append("| target | seed | run | loss before growth | loss after | change | loss at the end | steps after "
                 + "growth | LR continued at |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
-        for (Reproduction.Block b : blocks) {
-            List<Reproduction.Staged> rows = new ArrayList<>(b.ablations().values());
+        for (Results.Block b : blocks) {
+            List<Results.Staged> rows = new ArrayList<>(b.ablations().values());
             for (String l : List.of("2xW-practical", "2xD-practical")) {
                 if (b.runs().containsKey(l)) {
                     rows.add(b.runs().get(l));
                 }
             }
-            for (Reproduction.Staged st : rows) {
-                Reproduction.Growth g = st.growths().get(0);
+            for (Results.Staged st : rows) {
+                Results.Growth g = st.growths().get(0);
                 var last = st.segments().get(st.segments().size() - 1);
                 s.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f | %.4f | %+.2f%% | %.4f | %d | %d |%n",
                         b.target().name(), b.seed(), st.run().label(), g.lossBefore(), g.lossAfter(),

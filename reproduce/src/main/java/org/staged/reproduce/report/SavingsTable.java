@@ -10,6 +10,7 @@ import org.staged.eval.compute.Savings;
 import org.staged.eval.compute.SeedSummary;
 import org.staged.models.train.TrainLog;
 import java.util.function.ToDoubleFunction;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.pipeline.ZeroShot;
 import org.staged.reproduce.preset.Preset;
@@ -34,10 +35,10 @@ public final class SavingsTable {
         Savings.Direction direction();
 
         /** @return the baseline's value at one of its log rows */
-        double baseline(Reproduction.Block block, TrainLog.Row row);
+        double baseline(Results.Block block, TrainLog.Row row);
 
         /** @return the staged run's curve */
-        List<Savings.Point> staged(Reproduction.Block block, Reproduction.Staged run);
+        List<Savings.Point> staged(Results.Block block, Results.Staged run);
     }
 
     /** Validation points the loss curves are smoothed over before crossings are found (as the authors did). */
@@ -60,13 +61,13 @@ public final class SavingsTable {
         }
 
         @Override
-        public double baseline(Reproduction.Block block, TrainLog.Row row) {
+        public double baseline(Results.Block block, TrainLog.Row row) {
             List<TrainLog.Row> rows = block.baseline().rows();
             return smoothed(rows).get(rows.indexOf(row)).value();
         }
 
         @Override
-        public List<Savings.Point> staged(Reproduction.Block block, Reproduction.Staged run) {
+        public List<Savings.Point> staged(Results.Block block, Results.Staged run) {
             List<Savings.Point> pts = new ArrayList<>();
             run.segments().forEach(c -> pts.addAll(smoothed(c.rows())));
             return pts;
@@ -102,14 +103,14 @@ public final class SavingsTable {
             }
 
             @Override
-            public double baseline(Reproduction.Block block, TrainLog.Row row) {
+            public double baseline(Results.Block block, TrainLog.Row row) {
                 return block.baselineZeroShot().stream().filter(p -> p.step() == row.step()).findFirst()
                         .map(value::applyAsDouble).orElseThrow(() -> new IllegalStateException(
                                 "no zero-shot evaluation of the baseline at step " + row.step()));
             }
 
             @Override
-            public List<Savings.Point> staged(Reproduction.Block block, Reproduction.Staged run) {
+            public List<Savings.Point> staged(Results.Block block, Results.Staged run) {
                 return run.zeroShot().stream().map(p -> new Savings.Point(p.flops(), value.applyAsDouble(p))).toList();
             }
         };
@@ -167,11 +168,11 @@ public final class SavingsTable {
      * @param metric the metric compared
      * @return one Markdown table per target
      */
-    public static String markdown(List<Reproduction.Block> blocks, Metric metric) {
+    public static String markdown(List<Results.Block> blocks, Metric metric) {
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<Preset.Target, List<Reproduction.Block>> e : byTarget(blocks).entrySet()) {
+        for (Map.Entry<Preset.Target, List<Results.Block>> e : byTarget(blocks).entrySet()) {
             Preset.Target t = e.getKey();
-            List<Reproduction.Block> seeds = e.getValue();
+            List<Results.Block> seeds = e.getValue();
             sb.append(String.format(Locale.ROOT, "**%s** (%s): percent of compute saved to reach the baseline's %s%n%n",
                     t.name(), shape(seeds.get(0)), metric.name()));
             sb.append("| | ");
@@ -236,11 +237,11 @@ public final class SavingsTable {
      * @return {@code target,seed,group,run,checkpoint_step,baseline_value,outcome,percent_saved} rows
      *         (percent empty unless reached)
      */
-    public static String csv(List<Reproduction.Block> blocks, Metric metric) {
+    public static String csv(List<Results.Block> blocks, Metric metric) {
         StringBuilder sb = new StringBuilder(
                 "target,seed,group,run,checkpoint_step,baseline_value,outcome,percent_saved\n");
-        for (Reproduction.Block b : blocks) {
-            for (Reproduction.Staged s : b.runs().values()) {
+        for (Results.Block b : blocks) {
+            for (Results.Staged s : b.runs().values()) {
                 for (long c : b.target().checkpoints()) {
                     TrainLog.Row r = row(b, c);
                     Savings.Outcome o = outcome(b, s, c, metric);
@@ -254,9 +255,9 @@ public final class SavingsTable {
         return sb.toString();
     }
 
-    static Cell cell(List<Reproduction.Block> seeds, String label, long checkpoint, Metric metric) {
+    static Cell cell(List<Results.Block> seeds, String label, long checkpoint, Metric metric) {
         List<Savings.Outcome> vals = new ArrayList<>();
-        for (Reproduction.Block b : seeds) {
+        for (Results.Block b : seeds) {
             vals.add(outcome(b, b.runs().get(label), checkpoint, metric));
         }
         double[] interval = seeds.size() == 1 && metric == VALIDATION_LOSS && vals.get(0).kind() == Savings.Kind.SAVED
@@ -269,7 +270,7 @@ public final class SavingsTable {
      * resampled with replacement (the same draw for the baseline and every stage, which all score the same
      * batches); null when the logs hold no per-batch losses or fewer than half the resamples save.
      */
-    static double[] bootstrap(Reproduction.Block b, Reproduction.Staged s, long checkpoint) {
+    static double[] bootstrap(Results.Block b, Results.Staged s, long checkpoint) {
         List<List<TrainLog.Row>> curves = new ArrayList<>();
         curves.add(b.baseline().rows());
         s.segments().forEach(c -> curves.add(c.rows()));
@@ -324,7 +325,7 @@ public final class SavingsTable {
      * What one run found at one checkpoint: saved, before growth, not reached, or no signal (an accuracy of 0,
      * which any run "reaches" at its first point).
      */
-    public static Savings.Outcome outcome(Reproduction.Block b, Reproduction.Staged s, long checkpoint, Metric metric) {
+    public static Savings.Outcome outcome(Results.Block b, Results.Staged s, long checkpoint, Metric metric) {
         TrainLog.Row r = row(b, checkpoint);
         double base = metric.baseline(b, r);
         if (metric.direction() == Savings.Direction.HIGHER_IS_BETTER && base <= 0) {
@@ -335,7 +336,7 @@ public final class SavingsTable {
     }
 
     /** @return the saving credited to a run at one checkpoint, empty unless it saved after growing */
-    public static OptionalDouble saved(Reproduction.Block b, Reproduction.Staged s, long checkpoint, Metric metric) {
+    public static OptionalDouble saved(Results.Block b, Results.Staged s, long checkpoint, Metric metric) {
         return outcome(b, s, checkpoint, metric).credited();
     }
 
@@ -345,7 +346,7 @@ public final class SavingsTable {
     }
 
     /** The baseline's log-log slope over the doubling of steps that ends at {@code step}. */
-    static double slopeAt(Reproduction.Block b, long step) {
+    static double slopeAt(Results.Block b, long step) {
         org.staged.schedule.SlopeMonitor m = new org.staged.schedule.SlopeMonitor(Math.log(2), 3);
         for (TrainLog.Row r : b.baseline().rows()) {
             if (r.step() <= step) {
@@ -355,18 +356,18 @@ public final class SavingsTable {
         return m.slope().orElse(Double.NaN);
     }
 
-    static TrainLog.Row row(Reproduction.Block b, long step) {
+    static TrainLog.Row row(Results.Block b, long step) {
         return b.baseline().rows().stream().filter(r -> r.step() == step).findFirst().orElseThrow(
                 () -> new IllegalStateException("baseline of " + b.target().name() + " has no log row at step " + step));
     }
 
-    static Map<Preset.Target, List<Reproduction.Block>> byTarget(List<Reproduction.Block> blocks) {
-        Map<Preset.Target, List<Reproduction.Block>> m = new LinkedHashMap<>();
+    static Map<Preset.Target, List<Results.Block>> byTarget(List<Results.Block> blocks) {
+        Map<Preset.Target, List<Results.Block>> m = new LinkedHashMap<>();
         blocks.forEach(b -> m.computeIfAbsent(b.target(), k -> new ArrayList<>()).add(b));
         return m;
     }
 
-    private static String shape(Reproduction.Block b) {
+    private static String shape(Results.Block b) {
         var c = b.target().config();
         return c.nLayer() + " layers × " + c.dModel() + ", " + c.nHead() + " heads, context " + c.contextLength();
     }

@@ -1,8 +1,8 @@
 package org.staged.reproduce.pipeline;
 
+import org.staged.run.Plan;
 import org.staged.run.Shapes;
 import static org.testng.Assert.assertEquals;
-import static org.testng.Assert.assertNull;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
@@ -33,9 +33,11 @@ public class PipelinePartsTest {
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
                 () -> Shapes.original(OPS, "depth", TARGET.withLayers(3)));
         assertTrue(e.getMessage().contains("depth"), e.getMessage());
-        assertEquals(Reproduction.kind(dw, TARGET), "depth,width");
-        assertEquals(Reproduction.kind(ffn, TARGET), "width");
-        assertEquals(Reproduction.kind(d, TARGET), "depth");
+        assertEquals(Plan.kind(dw, TARGET), "depth,width");
+        assertEquals(Plan.kind(ffn, TARGET), "width");
+        assertEquals(Plan.kind(d, TARGET), "depth");
+        assertEquals(Reproduction.pair(w, TARGET), "d64-h2-L4 → d128-h4-L4", "each growth has its own constants");
+        assertEquals(Reproduction.pair(ffn, TARGET), "d128-h4-L4-ff256 → d128-h4-L4");
     }
 
     @Test
@@ -62,39 +64,34 @@ public class PipelinePartsTest {
     }
 
     /** L(S) = 2 + 10·S^−0.5 logged every 10 steps: d ln L / d ln S = −0.5·(L − 2)/L. */
-    private static GrowthPoints.Curve powerLaw(long start, int rows) {
+    private static Results.Curve powerLaw(long start, int rows) {
         List<TrainLog.Row> out = new ArrayList<>();
         for (int i = 1; i <= rows; i++) {
             long s = start + 10L * i;
             double l = 2 + 10 * Math.pow(s, -0.5);
             out.add(new TrainLog.Row(10L * i, 0, 1e9 * i, l, l, 1e-3));
         }
-        return new GrowthPoints.Curve(out, start);
+        return new Results.Curve(out, start);
     }
 
     @Test
-    public void practicalScheduleGrowsWhereTheSlopeReachesTauAndContinuesAtRhoTimesS() {
-        GrowthPoints.Curve c = powerLaw(0, 200);
-        double tau = -0.1;
-        GrowthPoints.Point p = GrowthPoints.practical(c, new GrowthPoints.Constants(tau, 0.55, -0.05, "test"), 20,
-                10_000);
-        // the exact slope reaches −0.1 where 10·S^−0.5 = 0.5 (L − 2 = L/5 ⇒ L = 2.5): S = 400; the windowed
-        // least-squares slope over the last doubling lags a little behind
-        assertTrue(p.preGrowthSchedule() >= 400 && p.preGrowthSchedule() <= 600, "PRE-GROWTH at " + p.preGrowthSchedule());
+    public void ablationsGrowWhereTheSlopeReachesTauAndContinueAtRhoTimesS() {
+        Results.Curve c = powerLaw(0, 200);
+        // the exact slope reaches −0.1 where 10·S^−0.5 = 0.5 (L − 2 = L/5 ⇒ L = 2.5): S = 400, found within 5%
+        Results.Point p = Reproduction.practicalPoint(c, -0.1, 0.55, 20, 10_000);
+        assertTrue(p.preGrowthSchedule() >= 380 && p.preGrowthSchedule() <= 420, "PRE-GROWTH at " + p.preGrowthSchedule());
         assertEquals(p.growthTarget(), Math.round(0.55 * p.preGrowthSchedule()));
-        assertNull(GrowthPoints.firstReaching(c, -0.001, 20), "never that flat within the log");
-        GrowthPoints.Point late = GrowthPoints.practical(c, new GrowthPoints.Constants(-0.001, 0.5, -0.05, "test"),
-                20, 10_000);
-        assertEquals(late.preGrowth(), c.last(), "without a crossing the parent grows at the end of its budget");
+        Results.Point late = Reproduction.practicalPoint(c, -0.001, 0.5, 20, 10_000);
+        assertEquals(late.preGrowth(), c.last(), "without a crossing the parent grows at the end of its log");
+        assertTrue(late.how().contains("never reached"), late.how());
     }
 
     @Test
     public void slopesOfAGrownStageUseItsPositionOnTheTargetSchedule() {
         // the same curve, logged by a stage that started at step 300 of the schedule
-        GrowthPoints.Curve grown = powerLaw(300, 100);
-        TrainLog.Row r = GrowthPoints.firstReaching(grown, -0.1, 20);
-        assertTrue(r != null && grown.scheduleStep(r) >= 400 && grown.scheduleStep(r) <= 600,
-                "reached at schedule step " + (r == null ? null : grown.scheduleStep(r)));
+        Results.Point p = Reproduction.practicalPoint(powerLaw(300, 100), -0.1, 0.5, 20, 10_000);
+        assertTrue(p.preGrowthSchedule() >= 380 && p.preGrowthSchedule() <= 420, "reached at schedule step "
+                + p.preGrowthSchedule());
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.staged.eval.compute.Savings;
 import org.staged.models.train.TrainLog;
-import org.staged.reproduce.pipeline.GrowthPoints;
+import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
 import org.testng.annotations.Test;
@@ -53,25 +53,25 @@ public class SavingsTableTest {
      * progress: L(s/2)) grows at step 150 and then follows the target's curve from step 75, where the target
      * had its loss.
      */
-    private static Reproduction.Block block(double noise) {
-        GrowthPoints.Curve baseline = new GrowthPoints.Curve(curve(0, 400, 1e9, 0, SavingsTableTest::target, noise, 1), 0);
+    private static Results.Block block(double noise) {
+        Results.Curve baseline = new Results.Curve(curve(0, 400, 1e9, 0, SavingsTableTest::target, noise, 1), 0);
         List<TrainLog.Row> orig = curve(0, 150, 0.25e9, 0, s -> target(s / 2), noise, 2);
         TrainLog.Row pre = orig.get(orig.size() - 1);
         List<TrainLog.Row> grown = curve(75, 475, 1e9, pre.flops(), SavingsTableTest::target, noise, 3);
         Preset.GrownRun run = new Preset.GrownRun("2xW", Preset.Schedule.MANUAL, List.of("width"), false, false, 0);
-        Reproduction.Growth g = new Reproduction.Growth("width", new GrowthPoints.Point(pre, 150, 75, "test"),
+        Results.Growth g = new Results.Growth("width", new Results.Point(pre, 150, 75, "test"),
                 pre.valLoss(), target(75));
-        Reproduction.Staged s = new Reproduction.Staged(run, List.of(new GrowthPoints.Curve(orig, 0),
-                new GrowthPoints.Curve(grown, 75)), List.of(Path.of("o"), Path.of("g")), List.of(g), List.of());
-        Map<String, Reproduction.Staged> runs = new LinkedHashMap<>();
+        Results.Staged s = new Results.Staged(run, List.of(new Results.Curve(orig, 0),
+                new Results.Curve(grown, 75)), List.of(Path.of("o"), Path.of("g")), List.of(g), List.of());
+        Map<String, Results.Staged> runs = new LinkedHashMap<>();
         runs.put(run.label(), s);
-        return new Reproduction.Block(TARGET, 1, baseline, List.of(), runs, Map.of(), Map.of());
+        return new Results.Block(TARGET, 1, baseline, List.of(), runs, Map.of(), Map.of());
     }
 
     @Test
     public void oneSeedGetsABootstrapIntervalOverValidationBatchesAroundItsSaving() {
-        Reproduction.Block b = block(0.05);
-        Reproduction.Staged s = b.runs().get("2xW-manual");
+        Results.Block b = block(0.05);
+        Results.Staged s = b.runs().get("2xW-manual");
         Savings.Outcome o = SavingsTable.outcome(b, s, 400, SavingsTable.VALIDATION_LOSS);
         assertEquals(o.kind(), Savings.Kind.SAVED, o.toString());
         double[] ci = SavingsTable.bootstrap(b, s, 400);
@@ -81,7 +81,7 @@ public class SavingsTableTest {
         String cell = SavingsTable.cell(List.of(b), "2xW-manual", 400, SavingsTable.VALIDATION_LOSS).markdown();
         assertTrue(cell.matches("-?[0-9.]+ \\[-?[0-9.]+, -?[0-9.]+\\]"), cell);
         // identical batches: nothing to resample, so the interval closes on the saving itself
-        Reproduction.Block quiet = block(0);
+        Results.Block quiet = block(0);
         double[] none = SavingsTable.bootstrap(quiet, quiet.runs().get("2xW-manual"), 400);
         double p = SavingsTable.outcome(quiet, quiet.runs().get("2xW-manual"), 400, SavingsTable.VALIDATION_LOSS)
                 .percent();
@@ -91,8 +91,8 @@ public class SavingsTableTest {
 
     @Test
     public void aCheckpointTheOriginalReachedIsNotCredited() {
-        Reproduction.Block b = block(0);
-        Reproduction.Staged s = b.runs().get("2xW-manual");
+        Results.Block b = block(0);
+        Results.Staged s = b.runs().get("2xW-manual");
         // the baseline's loss at step 50 is the original's at step 100, before it grows at 150
         Savings.Outcome o = SavingsTable.outcome(b, s, 50, SavingsTable.VALIDATION_LOSS);
         assertEquals(o.kind(), Savings.Kind.BEFORE_GROWTH, o.toString());
@@ -106,17 +106,17 @@ public class SavingsTableTest {
 
     @Test
     public void logsWithoutBatchLossesGiveNoInterval() {
-        Reproduction.Block b = block(0.05);
+        Results.Block b = block(0.05);
         List<TrainLog.Row> plain = b.baseline().rows().stream().map(r -> new TrainLog.Row(r.step(), r.tokens(),
                 r.flops(), r.trainLoss(), r.valLoss(), r.lr())).toList();
-        Reproduction.Block old = new Reproduction.Block(TARGET, 1, new GrowthPoints.Curve(plain, 0), List.of(),
+        Results.Block old = new Results.Block(TARGET, 1, new Results.Curve(plain, 0), List.of(),
                 b.runs(), Map.of(), Map.of());
         assertNull(SavingsTable.bootstrap(old, old.runs().get("2xW-manual"), 400));
     }
 
     @Test
     public void theProbeOfAGrownModelOnItsTargetsCurveIsOne() {
-        Reproduction.Block b = block(0);
+        Results.Block b = block(0);
         Dynamics.Probe p = Dynamics.probe(b, b.runs().get("2xW-manual"), 0);
         assertNotNull(p);
         // after growth the run follows the target's curve from where the target had its loss

@@ -10,26 +10,88 @@ import java.nio.file.Path;
 import java.util.List;
 import org.staged.api.AtomicFiles;
 import org.staged.eval.data.DataException;
-import org.staged.models.train.TrainLog;
+import org.staged.api.ModelConfig;
 import org.staged.models.train.Trainer;
-import org.staged.reproduce.pipeline.GrowthPoints.Curve;
+import org.staged.reproduce.preset.Preset;
 
 /**
- * The files that make a run folder resumable and auditable: {@code start.json} (where on the target's schedule
- * the run began), {@code growth.json} (how a stage was grown), {@code done.json} (finished), and the snapshots
- * kept once a target and seed are done.
+ * Where runs live and the files that make a run folder resumable and auditable: under
+ * {@code runs/TARGET/seed-N/}, the baseline, one {@code original-SHAPE} per original model, one folder per
+ * practical (staged) run, and {@code LABEL/stage-K} for the stages of manual runs and ablations. A stage folder
+ * holds {@code start.json} (where on the target's schedule it began), {@code growth.json} (how it was grown)
+ * and {@code done.json} (finished); the snapshots kept once a target and seed are done.
  */
-final class RunFiles {
+final class RunFolders {
     static final String DONE = "done.json";
     static final String START = "start.json";
     static final String GROWTH = "growth.json";
+    /** The folder layout: practical runs are staged runs, each in one folder. */
+    private static final String LAYOUT = "staged-runs/1";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private RunFiles() {
+    private RunFolders() {
+    }
+
+    /** @return the folder of one target and seed */
+    static Path seed(Path root, Preset.Target target, long seed) {
+        return root.resolve("runs").resolve(target.name()).resolve("seed-" + seed);
+    }
+
+    /** @return the folder of a model trained from scratch: the baseline or an original */
+    static Path fresh(Path seedDir, String name) {
+        return seedDir.resolve(name);
+    }
+
+    /** @return the folder of an original (small) model */
+    static Path original(Path seedDir, ModelConfig c) {
+        return seedDir.resolve("original-" + shape(c));
+    }
+
+    /** @return the folder of a grown run (a staged run's only folder) */
+    static Path run(Path seedDir, Preset.GrownRun run) {
+        return seedDir.resolve(run.label());
+    }
+
+    /** @return the folder of stage k (from 1) of a manual run or ablation */
+    static Path stage(Path seedDir, Preset.GrownRun run, int k) {
+        return run(seedDir, run).resolve("stage-" + k);
+    }
+
+    /** @return a folder-safe shape label, e.g. {@code d64-h2-L4} */
+    static String shape(ModelConfig c) {
+        return "d" + c.dModel() + "-h" + c.nHead() + "-L" + c.nLayer() + (c.dFf() != 4 * c.dModel() ? "-ff" + c.dFf() : "");
+    }
+
+    /**
+     * Refuses to mix results of different presets (or of an earlier layout) under one name.
+     *
+     * @return the SHA-256 of the recorded preset, which the staged runs' checkpoints carry
+     */
+    static String recordPreset(Path root, Preset preset) {
+        Path f = root.resolve("preset.json");
+        try {
+            Files.createDirectories(root);
+            ObjectNode mine = JSON.createObjectNode();
+            mine.put("layout", LAYOUT);
+            mine.set("preset", JSON.valueToTree(preset));
+            String text = JSON.writeValueAsString(mine);
+            if (Files.exists(f) && !JSON.readTree(Files.readString(f)).equals(JSON.readTree(text))) {
+                throw new IllegalArgumentException(root + " holds results of another version of preset '"
+                        + preset.name() + "' or of an earlier layout (" + f + " differs); pass another --results "
+                        + "directory or remove it");
+            }
+            AtomicFiles.writeString(f, text);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new DataException(f + ": " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Records a growth beside its stage: the points, the operator, the loss before and after. */
-    static void writeGrowth(Path dir, String spec, Path snapshot, GrowthPoints.Point p, long continuedAt,
+    static void writeGrowth(Path dir, String spec, Path snapshot, Results.Point p, long continuedAt,
                             long rewarm, double lossAfter) {
         ObjectNode gj = JSON.createObjectNode();
         gj.put("operator", spec);
@@ -57,7 +119,12 @@ final class RunFiles {
             List<Path> all = files.toList();
             for (Path f : all) {
                 if (f.getFileName().toString().equals(GROWTH)) {
-                    keep.add(Path.of(readJson(f).get("from").asText()).toAbsolutePath());
+                    JsonNode g = readJson(f);
+                    if (g.isArray()) {   // a staged run: its PRE-GROWTH snapshots
+                        g.forEach(e -> keep.add(Trainer.snapshot(f.getParent(), e.get("step").asLong()).toAbsolutePath()));
+                    } else {
+                        keep.add(Path.of(g.get("from").asText()).toAbsolutePath());
+                    }
                 }
                 if (f.getFileName().toString().equals(ZeroShot.FILE)) {   // so the evaluations can be redone
                     ZeroShot.steps(f).forEach(st -> keep.add(Trainer.snapshot(f.getParent(), st).toAbsolutePath()));
@@ -75,7 +142,7 @@ final class RunFiles {
     }
 
     /** A stage grown earlier must have grown where the schedule chooses now, or its results belong to another choice. */
-    static void checkRecordedGrowth(Path dir, GrowthPoints.Point p) {
+    static void checkRecordedGrowth(Path dir, Results.Point p) {
         Path f = dir.resolve(GROWTH);
         if (!Files.exists(f)) {
             return;
@@ -87,14 +154,6 @@ final class RunFiles {
                     + g.get("growth_target_step").asLong() + ", but the schedule now chooses " + p.preGrowth().step()
                     + " onto " + p.growthTarget() + "; remove " + dir + " to recompute it");
         }
-    }
-
-    /** True when the row just logged in {@code dir} is the first whose slope reaches τ (stateless, so resumable). */
-    static boolean reachesNow(Path dir, TrainLog.Row row, double tau, long warmup) {
-        long start = readJson(dir.resolve(START)).get("schedule_start").asLong();
-        TrainLog.Row first = GrowthPoints.firstReaching(new Curve(TrainLog.read(dir.resolve(Trainer.LOG)), start), tau,
-                warmup);
-        return first != null && first.step() == row.step();
     }
 
     /** @return the loss after growth as first recorded (a resumed stage does not grow again) */
