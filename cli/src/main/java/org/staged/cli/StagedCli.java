@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "staged", mixinStandardHelpOptions = true, version = "staged 0.1.0",
         description = "Staged training of transformer language models (Shen et al., ICML 2022): train a small "
                 + "GPT, grow its whole training state, keep training.",
-        subcommands = {TrainCommand.class, GrowCommand.class, ScheduleCommand.class, EvalCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, GrowCommand.class, CompareCommand.class, ScheduleCommand.class, EvalCommand.class,
+                BenchCommand.class,
                 ReproduceCommand.class, DataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StagedCli implements Runnable {

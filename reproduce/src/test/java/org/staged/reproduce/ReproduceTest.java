@@ -7,16 +7,12 @@ import static org.testng.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.staged.reproduce.preset.Preset;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
@@ -29,27 +25,11 @@ public class ReproduceTest {
 
     @BeforeClass
     public void setUp() throws IOException {
-        data = GeneratedData.trainingText(3, 100, 150);
-        Files.createDirectories(data.resolve("wikitext"));
-        Files.writeString(data.resolve("wikitext/wiki.test.raw"), " = Title = \n the cat sat on the mat .\n".repeat(30));
-        Files.createDirectories(data.resolve("lambada"));
-        Files.writeString(data.resolve("lambada/lambada_test.jsonl"),
-                "{\"text\": \"the dog ran to its log\"}\n{\"text\": \"a cat sat on a mat\"}\n");
-        preset = Files.createTempDirectory("preset").resolve("micro.preset");
-        Files.writeString(preset, String.join("\n",
-                "name = micro", "description = a test", "data.sources = demo", "data.max_chars = 200000",
-                "data.val_fraction = 0.05", "data.tokenizer = byte", "train.batch = 4", "train.lr = 0.003",
-                "train.warmup = 4", "train.lr_decay_steps = 400", "train.eval_every = 4", "train.dropout = 0.1",
-                "train.eval_batches = 2", "train.attn_dropout = 0.1", "targets = base",
-                "target.base.model = micro", "target.base.d_model = 16", "target.base.n_head = 4",
-                "target.base.n_layer = 4", "target.base.context = 16", "target.base.steps = 40",
-                "target.base.checkpoints = 12, 24, 40", "seeds = 1", "parallel_runs = 2", "original.steps_fraction = 0.5",
-                "schedule.constants = estimated", "manual.2xW = width",
+        data = GeneratedData.withEvaluationFiles(GeneratedData.trainingText(3, 100, 150));
+        preset = GeneratedData.microPreset("manual.2xW = width",
                 "manual.2xW-matched = width(moments=matched, noise=0.05) @rewarm=8", "practical.2xD = depth",
                 "practical.2x2xW = width; width", "ablation.stack-copy = stack-copy",
-                "ablation.width-lr-restart = width @restart", "ablations.steps_fraction = 0.2",
-                "eval.wikitext_chars = 400", "eval.lambada_passages = 2",
-                "eval.points = 2", ""));
+                "ablation.width-lr-restart = width @restart", "ablations.steps_fraction = 0.2");
         straight = Files.createTempDirectory("results");
         assertEquals(ReproduceMain.run(args(straight)), 0);
     }

@@ -25,20 +25,20 @@ import org.staged.reproduce.preset.Preset;
  * how far the halves of width-grown models drift apart, and, when a preset grows the same original with
  * several width variants, which of them make width save compute and what limits the paper's recipe.
  */
-final class Dynamics {
+public final class Dynamics {
     /** Validation points after growth the probe measures over. */
-    static final int K = 5;
+    public static final int K = 5;
     private static final GrowthOperators REGISTRY = GrowthOperators.discover();
 
     private Dynamics() {
     }
 
     /** One growth's probe, and the target's loss at GROWTH-TARGET and K points later (by schedule step). */
-    record Probe(DynamicsProbe.Result result, double targetAtGrowthTarget, double targetKLater) {
+    public record Probe(DynamicsProbe.Result result, double targetAtGrowthTarget, double targetKLater) {
     }
 
     /** @return the probe of growth {@code k} of a run, or null when fewer than K points follow it */
-    static Probe probe(Results.Block b, Results.Staged s, int k) {
+    public static Probe probe(Results.Block b, Results.Staged s, int k) {
         Results.Curve grown = s.segments().get(k + 1);
         if (grown.rows().size() < K) {
             return null;
