@@ -1,9 +1,7 @@
 package org.staged.schedule;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.function.ToDoubleFunction;
+import org.hipparchus.exception.MathIllegalStateException;
 import org.hipparchus.linear.Array2DRowRealMatrix;
 import org.hipparchus.linear.ArrayRealVector;
 import org.hipparchus.linear.EigenDecompositionSymmetric;
@@ -12,164 +10,133 @@ import org.hipparchus.linear.RealMatrix;
 import org.hipparchus.linear.RealVector;
 import org.hipparchus.optim.InitialGuess;
 import org.hipparchus.optim.MaxIter;
-import org.hipparchus.optim.OptimizationData;
 import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
-import org.hipparchus.optim.nonlinear.vector.constrained.InequalityConstraint;
-import org.hipparchus.optim.nonlinear.vector.constrained.SQPOptimizerS;
-import org.hipparchus.optim.nonlinear.vector.constrained.SQPOption;
+import org.hipparchus.optim.nonlinear.vector.constrained.ADMMQPOptimizer;
+import org.hipparchus.optim.nonlinear.vector.constrained.ADMMQPOption;
+import org.hipparchus.optim.nonlinear.vector.constrained.LagrangeSolution;
+import org.hipparchus.optim.nonlinear.vector.constrained.LinearInequalityConstraint;
+import org.hipparchus.optim.nonlinear.vector.constrained.QuadraticFunction;
 import org.hipparchus.optim.nonlinear.vector.constrained.TwiceDifferentiableFunction;
 
 /**
- * Minimises a smooth function under linear inequalities A·y ≥ b with Hipparchus' {@link SQPOptimizerS}
- * (Schittkowski's SQP; the GM variant can loop forever and is not used). Three behaviours of Hipparchus 4.0.2
- * shape how it is called: its BFGS update fails its own symmetry check once the matrix is far from the
- * identity; its QP subproblem returns nothing on problems whose values are of order one; a failed first line
- * search throws. So each SQP run is a single iteration in coordinates whitened by the finite-difference
- * Hessian at the current point (its start matrix is then the true Hessian and the step a Newton step),
- * objective and constraints are multiplied by {@link #SCALE}, and a failed step is retried shorter.
+ * Sequential quadratic programming for a smooth function under linear inequalities A·y ≥ b: at each point the
+ * quadratic model (gradient, Hessian with its eigenvalues clamped positive) is minimised under the constraints
+ * by Hipparchus' {@link ADMMQPOptimizer}, in coordinates whitened by that Hessian (so the QP is a projection and
+ * well scaled), then a backtracking line search on the function takes the step. It stops when the step
+ * vanishes; a run that does not get there says so in its {@link Result}, never passing for a solution.
  */
 final class NewtonSqp {
-    private static final int MAX_NEWTON_STEPS = 200;
+    private static final int MAX_STEPS = 200;
     private static final double STEP_TOL = 1e-10;
-    /**
-     * Objective and constraints are multiplied by this inside each SQP run: Hipparchus 4.0.2's QP subproblem
-     * (ADMM) fails, returning no solution, on problems whose values are of order one or below.
-     */
-    private static final double SCALE = 1000;
+    /** A decrease of the function below this is no progress (the schedule's value is ln of a compute ratio). */
+    private static final double VALUE_TOL = 1e-14;
+    private static final int MAX_HALVINGS = 40;
+    private static final int QP_ITERATIONS = 200_000;
 
     private NewtonSqp() {
     }
 
     /**
-     * One-iteration SQP runs in Hessian-whitened coordinates y = c + V·D^(−1/2)·z, until the step vanishes;
-     * the constraints are linear, A·y ≥ b.
+     * Where a run ended.
+     *
+     * @param y         the last point
+     * @param converged whether the step vanished there
+     * @param steps     steps taken
+     * @param why       why it did not converge, or empty
      */
-    static double[] minimise(TwiceDifferentiableFunction f, RealMatrix a, RealVector b, double[] y0) {
-        double[] y = y0.clone();
-        for (int step = 0; step < MAX_NEWTON_STEPS; step++) {
-            RealVector c = new ArrayRealVector(y);
-            RealMatrix map = whitening(f.hessian(c));
-            RealVector z = null;
-            // a failed line search surfaces as an exception inside Hipparchus: retry with shorter steps
-            for (int attempt = 0; z == null; attempt++) {
-                List<OptimizationData> data = new ArrayList<>(List.of(new ObjectiveFunction(new Whitened(f, c, map)),
-                        new LinearRows(a.multiply(map).scalarMultiply(SCALE), b.subtract(a.operate(c)).mapMultiply(SCALE)),
-                        option(), new InitialGuess(new double[y.length]), new MaxIter(1)));
-                try {
-                    z = new SQPOptimizerS().optimize(data.toArray(new OptimizationData[0])).getX();
-                } catch (NullPointerException | java.util.NoSuchElementException e) {
-                    if (attempt == 6) {
-                        throw e;
-                    }
-                    map = map.scalarMultiply(0.25);
-                }
-            }
-            double[] next = c.add(map.operate(z)).toArray();
-            double move = 0;
-            for (int i = 0; i < y.length; i++) {
-                move = Math.max(move, Math.abs(next[i] - y[i]) / (1 + Math.abs(y[i])));
-            }
-            y = next;
-            if (move < STEP_TOL) {
-                break;
-            }
-        }
-        return y;
+    record Result(double[] y, boolean converged, int steps, String why) {
     }
 
     /**
-     * A·z − b ≥ 0, written with a zero lower bound: parts of Hipparchus 4.0.2's SQP read the constraint values
-     * without subtracting the bound, so a non-zero bound (as {@code LinearInequalityConstraint(A, b)} has)
-     * can make its first QP subproblem fail.
+     * @param f  the function (value, gradient and Hessian)
+     * @param a  constraint rows
+     * @param b  constraint bounds
+     * @param y0 a feasible start
+     * @return where the run ended
      */
-    private static final class LinearRows extends InequalityConstraint {
-        private final RealMatrix a;
-        private final RealVector b;
-
-        LinearRows(RealMatrix a, RealVector b) {
-            super(new ArrayRealVector(b.getDimension()));
-            this.a = a;
-            this.b = b;
+    static Result minimise(TwiceDifferentiableFunction f, RealMatrix a, RealVector b, double[] y0) {
+        RealVector y = new ArrayRealVector(y0);
+        double fy = f.value(y);
+        if (!Double.isFinite(fy)) {
+            return new Result(y0.clone(), false, 0, "the function is not finite at the start");
         }
-
-        @Override
-        public int dim() {
-            return a.getColumnDimension();
+        for (int step = 1; step <= MAX_STEPS; step++) {
+            RealVector g = f.gradient(y);
+            if (!Double.isFinite(g.getLInfNorm())) {
+                return new Result(y.toArray(), false, step, "the gradient is not finite at " + y);
+            }
+            RealMatrix map = whitening(f.hessian(y));
+            // in z = map⁻¹·(y' − y): minimise ½|z|² + (mapᵀ·g)·z subject to (A·map)·z ≥ b − A·y; the Newton
+            // step −mapᵀ·g solves it exactly when it is feasible, the QP solver is needed only when it is not
+            RealVector q = map.transpose().operate(g);
+            RealMatrix az = a.multiply(map);
+            RealVector slack = b.subtract(a.operate(y));
+            RealVector z = q.mapMultiply(-1);
+            if (az.operate(z).subtract(slack).getMinValue() < 0) {
+                try {
+                    LagrangeSolution qp = new ADMMQPOptimizer().optimize(new ObjectiveFunction(new QuadraticFunction(
+                            MatrixUtils.createRealIdentityMatrix(q.getDimension()), q, 0)),
+                            new LinearInequalityConstraint(az, slack), qpOption(),
+                            new InitialGuess(new double[q.getDimension()]), new MaxIter(QP_ITERATIONS));
+                    z = qp.getX();
+                } catch (MathIllegalStateException e) {   // the QP solver's own report of non-convergence
+                    return new Result(y.toArray(), false, step, "the QP subproblem did not converge at " + y + ": "
+                            + e.getMessage());
+                }
+            }
+            RealVector d = map.operate(z);
+            double slope = g.dotProduct(d);
+            double t = 1;
+            RealVector next = null;
+            double fNext = Double.NaN;
+            for (int h = 0; h < MAX_HALVINGS; h++, t /= 2) {
+                RealVector trial = y.add(d.mapMultiply(t));
+                double v = f.value(trial);
+                if (Double.isFinite(v) && v <= fy + 1e-4 * t * Math.min(slope, 0)) {   // Armijo
+                    next = trial;
+                    fNext = v;
+                    break;
+                }
+            }
+            double move = 0;
+            for (int i = 0; i < y.getDimension(); i++) {
+                move = Math.max(move, Math.abs(t * d.getEntry(i)) / (1 + Math.abs(y.getEntry(i))));
+            }
+            if (next == null) {
+                // no decrease along a step that is already below the tolerance is convergence, else a failure
+                return move < STEP_TOL ? new Result(y.toArray(), true, step, "")
+                        : new Result(y.toArray(), false, step, "the line search found no decrease at " + y);
+            }
+            double decrease = fy - fNext;
+            y = next;
+            fy = fNext;
+            if (move < STEP_TOL || decrease < VALUE_TOL) {
+                return new Result(y.toArray(), true, step, "");
+            }
         }
+        return new Result(y.toArray(), false, MAX_STEPS, "no convergence within " + MAX_STEPS + " steps");
+    }
 
-        @Override
-        public RealVector value(RealVector z) {
-            return a.operate(z).subtract(b);
-        }
-
-        @Override
-        public RealMatrix jacobian(RealVector z) {
-            return a.copy();
-        }
+    private static ADMMQPOption qpOption() {
+        ADMMQPOption o = new ADMMQPOption();
+        o.setEps(1e-11);
+        o.setEpsInfeasible(1e-13);
+        o.setPolishing(false);   // Hipparchus 4.0.2's polishing fails on singular active sets
+        return o;
     }
 
     /** V·D^(−1/2) for H = V·D·Vᵀ, eigenvalues clamped positive. */
     private static RealMatrix whitening(RealMatrix h) {
         EigenDecompositionSymmetric eig = new EigenDecompositionSymmetric(h.add(h.transpose()).scalarMultiply(0.5));
         double[] ev = eig.getEigenvalues();
-        double top = Arrays.stream(ev).map(Math::abs).max().orElse(1);
+        double top = Arrays.stream(ev).map(Math::abs).max().orElse(0);
+        if (!(top > 0)) {   // a flat function (e.g. every stage pooled at a pinned size): no curvature to whiten
+            return MatrixUtils.createRealIdentityMatrix(ev.length);
+        }
         RealMatrix d = new Array2DRowRealMatrix(ev.length, ev.length);
         for (int i = 0; i < ev.length; i++) {
             d.setEntry(i, i, 1 / Math.sqrt(Math.max(Math.abs(ev[i]), 1e-4 * top)));
         }
         return eig.getV().multiply(d);
-    }
-
-    private static SQPOption option() {
-        SQPOption o = new SQPOption();
-        o.setEps(1e-12);
-        o.setMaxLineSearchIteration(50);
-        o.setUseFunHessian(true);   // the whitened Hessian: SCALE times the identity
-        return o;
-    }
-
-    /** f(c + M·z): gradient Mᵀ·∇f, identity Hessian (M whitens the true one). */
-    private static final class Whitened extends TwiceDifferentiableFunction {
-        private final TwiceDifferentiableFunction f;
-        private final RealVector c;
-        private final RealMatrix map;
-
-        Whitened(TwiceDifferentiableFunction f, RealVector c, RealMatrix map) {
-            this.f = f;
-            this.c = c;
-            this.map = map;
-        }
-
-        @Override
-        public int dim() {
-            return f.dim();
-        }
-
-        @Override
-        public double value(RealVector z) {
-            return SCALE * f.value(c.add(map.operate(z)));
-        }
-
-        @Override
-        public RealVector gradient(RealVector z) {
-            return map.transpose().operate(f.gradient(c.add(map.operate(z)))).mapMultiply(SCALE);
-        }
-
-        @Override
-        public RealMatrix hessian(RealVector z) {
-            return MatrixUtils.createRealIdentityMatrix(dim()).scalarMultiply(SCALE);
-        }
-    }
-
-    static RealVector centralDifferences(ToDoubleFunction<RealVector> f, RealVector x, double h) {
-        RealVector g = new ArrayRealVector(x.getDimension());
-        for (int i = 0; i < x.getDimension(); i++) {
-            RealVector up = x.copy();
-            RealVector down = x.copy();
-            up.addToEntry(i, h);
-            down.addToEntry(i, -h);
-            g.setEntry(i, (f.applyAsDouble(up) - f.applyAsDouble(down)) / (2 * h));
-        }
-        return g;
     }
 }

@@ -1,5 +1,12 @@
 package org.staged.schedule;
 
+import org.hipparchus.analysis.solvers.BrentSolver;
+import org.hipparchus.optim.MaxEval;
+import org.hipparchus.optim.nonlinear.scalar.GoalType;
+import org.hipparchus.optim.univariate.BrentOptimizer;
+import org.hipparchus.optim.univariate.SearchInterval;
+import org.hipparchus.optim.univariate.UnivariateObjectiveFunction;
+
 /**
  * Estimates the practical schedule's constants (§5, Eq. 8–9) from the loss curves of an original model and a
  * target model (the paper picked the points by hand and left automating it to future work):
@@ -66,20 +73,8 @@ public final class PracticalEstimator {
         if (!(hi > lo)) {
             throw new IllegalArgumentException("the two curves share no loss range (" + lossLow + " to " + lossHigh + ")");
         }
-        // golden-section search for the loss with the largest saving
-        double g = (Math.sqrt(5) - 1) / 2;
-        double a = lo;
-        double b = hi;
-        for (int i = 0; i < 200; i++) {
-            double x1 = b - g * (b - a);
-            double x2 = a + g * (b - a);
-            if (saving(original, target, x1) > saving(original, target, x2)) {
-                b = x2;
-            } else {
-                a = x1;
-            }
-        }
-        double lStar = (a + b) / 2;
+        double lStar = new BrentOptimizer(1e-12, 1e-14).optimize(new MaxEval(10_000), GoalType.MAXIMIZE,
+                new SearchInterval(lo, hi), new UnivariateObjectiveFunction(l -> saving(original, target, l))).getPoint();
         if (!(saving(original, target, lStar) > 0)) {
             throw new IllegalArgumentException("growing saves no compute anywhere between losses " + lo + " and " + hi
                     + ": the target curve is never behind the original one");
@@ -101,17 +96,7 @@ public final class PracticalEstimator {
             throw new IllegalArgumentException("the two loss curves have no common tangent: OPTIMALITY cannot be "
                     + "estimated from them");
         }
-        for (int i = 0; i < 200; i++) {
-            double mid = (lo + hi) / 2;
-            double f = gap(o, t, mid);
-            if (f * fLo > 0) {
-                lo = mid;
-                fLo = f;
-            } else {
-                hi = mid;
-            }
-        }
-        return (lo + hi) / 2;
+        return new BrentSolver(1e-14, 1e-14).solve(10_000, sigma -> gap(o, t, sigma), lo, hi);
     }
 
     private static double gap(LossCurveFit o, LossCurveFit t, double sigma) {

@@ -73,6 +73,26 @@ public class ScheduleSolverTest {
     }
 
     @Test
+    public void aSmallPinnedFinalSizeGivesTheBoundaryOptimumWhereTheSizeOrderingBinds() {
+        // 5e7 barely reaches loss 3 (its floor is 2.99): the first stage would like to be larger than that, so the
+        // ordering N_1 ≤ N_2 binds and both stages train the pinned size, as one run of it would
+        double pin = 5e7;
+        ScheduleSolution two = kaplan3.solve(2, pin);
+        assertEquals(two.stages().get(0).params() / pin, 1.0, 1e-9, "N_1 on the boundary N_1 = N_2");
+        assertEquals(two.stages().get(1).params() / pin, 1.0, 1e-9);
+        assertEquals(two.stages().get(1).loss(), 3.0, 1e-9);
+        assertEquals(two.reductionFactor(), kaplan3.solve(1, pin).reductionFactor(), 1e-6);
+        ScheduleSolution three = kaplan3.solve(3, pin);
+        double prev = 0;
+        for (StageRecursion.Stage st : three.stages()) {
+            assertTrue(st.params() >= prev * (1 - 1e-12) && st.progress() >= 0, st.toString());
+            prev = st.params();
+        }
+        assertEquals(three.stages().get(1).params() / pin, 1.0, 1e-9, "the last two stages pooled at the pinned size");
+        assertTrue(three.reductionFactor() <= two.reductionFactor() + 1e-9);
+    }
+
+    @Test
     public void restrictedRatiosCostAtLeastAsMuchAndUseOnlyThoseRatios() {
         double[] allowed = {2, 4, 8};
         ScheduleSolution r = kaplan3.solve(3, null, allowed);
