@@ -116,8 +116,9 @@ public final class Comparison {
         List<Verdict> verdicts = new ArrayList<>();
         for (ConformanceKit.Check c : kit.checks()) {
             boolean failed = c.required() && !c.passed();
-            verdicts.add(new Verdict("kit", c.name(), !failed, failed ? op + (c.claim() == null ? "" : " claims "
-                    + c.claim() + ", but") + " " + c.name() + " failed: " + c.figure() : c.figure()));
+            String message = failed ? op + (c.claim() == null ? "" : " claims " + c.claim() + ", but") + " " + c.name()
+                    + " failed: " + c.figure() : c.passed() ? c.figure() : "not claimed, does not hold: " + c.figure();
+            verdicts.add(new Verdict("kit", c.name(), !failed, message));
         }
         if (!kit.passed()) {
             return new Outcome(op, kit, List.of(), verdicts, null);
