@@ -92,7 +92,7 @@ public final class PracticalEstimator {
         double hi = -1e-9;
         double fLo = gap(o, t, lo);
         double fHi = gap(o, t, hi);
-        if (fLo * fHi > 0) {
+        if (!(fLo * fHi <= 0)) {   // same sign, or a curve undefined there (NaN)
             throw new IllegalArgumentException("the two loss curves have no common tangent: OPTIMALITY cannot be "
                     + "estimated from them");
         }

@@ -72,4 +72,15 @@ public class PracticalEstimatorTest {
         assertTrue(ex.getMessage().contains("saves no compute"), ex.getMessage());
         expectThrows(IllegalArgumentException.class, () -> LossCurveFit.fit(new double[3], new double[3], new double[3]));
     }
+
+    @Test
+    public void curvesWithoutACommonTangentAreAnErrorNotANumber() {
+        // a fit with a negative floor (noisy short logs give them) has no point of slope σ: no OPTIMALITY
+        LossCurveFit original = new LossCurveFit(-0.1, 5, 0.3, 1);
+        LossCurveFit target = new LossCurveFit(-0.1, 8, 0.3, 2);
+        assertTrue(PracticalEstimator.largestSaving(original, target, 2, 4) > 0);
+        IllegalArgumentException ex = expectThrows(IllegalArgumentException.class,
+                () -> PracticalEstimator.estimate(original, target, 2, 4));
+        assertTrue(ex.getMessage().contains("no common tangent"), ex.getMessage());
+    }
 }

@@ -1,7 +1,5 @@
 package org.staged.reproduce.compare;
 
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +15,7 @@ import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.pipeline.Results;
 import org.staged.reproduce.preset.Preset;
 import org.staged.reproduce.report.Chart;
+import org.staged.reproduce.report.CsvTable;
 import org.staged.reproduce.report.Dynamics;
 import org.staged.reproduce.report.SavingsTable;
 
@@ -268,9 +267,6 @@ public final class Comparison {
 
     /** @return one CSV row per operator, target, seed and checkpoint */
     public static String csv(Outcome o) {
-        CsvSchema schema = CsvSchema.builder().addColumns(List.of("operator", "candidate", "target", "seed",
-                "checkpoint_step", "outcome", "percent_saved", "loss_before", "loss_after", "loss_preserved",
-                "dynamics_ratio"), CsvSchema.ColumnType.STRING).build().withHeader();
         List<List<Object>> rows = new ArrayList<>();
         for (Line l : o.lines()) {
             for (int i = 0; i < l.checkpoints().size(); i++) {
@@ -281,11 +277,8 @@ public final class Comparison {
                         Double.isNaN(l.dynamicsRatio()) ? "" : l.dynamicsRatio()));
             }
         }
-        try {
-            return new CsvMapper().writer(schema).writeValueAsString(rows);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return CsvTable.write(List.of("operator", "candidate", "target", "seed", "checkpoint_step", "outcome",
+                "percent_saved", "loss_before", "loss_after", "loss_preserved", "dynamics_ratio"), rows);
     }
 
     /** Loss against compute of the baseline and every operator's run, first seed of each target. */

@@ -21,6 +21,7 @@ import org.staged.models.train.Checkpoint;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
 import org.staged.reproduce.preset.Preset;
+import org.staged.reproduce.report.CsvTable;
 
 /**
  * Zero-shot WikiText-103 perplexity and LAMBADA accuracy (Table 2) at chosen snapshots of a run, on the share
@@ -31,6 +32,7 @@ public final class ZeroShot {
     static final String FILE = "zeroshot.csv";
     private static final String HEADER = "step,flops,wikitext_word_ppl,wikitext_token_ppl,lambada_accuracy,"
             + "lambada_target_ppl";
+    private static final List<String> COLUMNS = List.of(HEADER.split(","));
     private static final int BATCH = 8;
 
     /**
@@ -131,30 +133,36 @@ public final class ZeroShot {
         if (!Files.exists(f)) {
             return m;
         }
-        try {
-            List<String> lines = Files.readAllLines(f);
-            if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+        try (java.util.stream.Stream<String> lines = Files.lines(f)) {
+            if (!lines.findFirst().orElse("").equals(HEADER)) {
                 return m;   // written with other columns: evaluate again
-            }
-            for (int i = 1; i < lines.size(); i++) {
-                String[] p = lines.get(i).split(",");
-                if (p.length != 6) {
-                    throw new DataException(f + ":" + (i + 1) + ": expected 6 fields, found '" + lines.get(i) + "'");
-                }
-                m.put(Long.parseLong(p[0]), new Point(Long.parseLong(p[0]), Double.parseDouble(p[1]),
-                        Double.parseDouble(p[2]), Double.parseDouble(p[3]), Double.parseDouble(p[4]),
-                        Double.parseDouble(p[5])));
             }
         } catch (IOException e) {
             throw new DataException(f + ": cannot read: " + e.getMessage(), e);
         }
+        for (Map<String, String> r : CsvTable.read(f, COLUMNS)) {
+            long step = Long.parseLong(r.get("step"));
+            m.put(step, new Point(step, number(f, r, "flops"), number(f, r, "wikitext_word_ppl"),
+                    number(f, r, "wikitext_token_ppl"), number(f, r, "lambada_accuracy"), number(f, r, "lambada_target_ppl")));
+        }
         return m;
     }
 
+    private static double number(Path f, Map<String, String> r, String column) {
+        try {
+            return Double.parseDouble(r.get(column));
+        } catch (NumberFormatException e) {
+            throw new DataException(f + ": step " + r.get("step") + ": " + column + " '" + r.get(column)
+                    + "' is not a number", e);
+        }
+    }
+
     private static void write(Path f, TreeMap<Long, Point> points) {
-        StringBuilder sb = new StringBuilder(HEADER).append('\n');
-        points.values().forEach(p -> sb.append(String.format(Locale.ROOT, "%d,%.6e,%.6f,%.6f,%.6f,%.6f%n", p.step(),
-                p.flops(), p.wikitextWordPpl(), p.wikitextTokenPpl(), p.lambadaAccuracy(), p.lambadaTargetPpl())));
-        AtomicFiles.writeString(f, sb.toString());
+        List<List<String>> rows = points.values().stream().map(p -> List.of(String.valueOf(p.step()),
+                String.format(Locale.ROOT, "%.6e", p.flops()), String.format(Locale.ROOT, "%.6f", p.wikitextWordPpl()),
+                String.format(Locale.ROOT, "%.6f", p.wikitextTokenPpl()),
+                String.format(Locale.ROOT, "%.6f", p.lambadaAccuracy()),
+                String.format(Locale.ROOT, "%.6f", p.lambadaTargetPpl()))).toList();
+        AtomicFiles.writeString(f, CsvTable.write(COLUMNS, rows));
     }
 }

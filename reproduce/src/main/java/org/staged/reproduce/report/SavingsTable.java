@@ -238,21 +238,21 @@ public final class SavingsTable {
      *         (percent empty unless reached)
      */
     public static String csv(List<Results.Block> blocks, Metric metric) {
-        StringBuilder sb = new StringBuilder(
-                "target,seed,group,run,checkpoint_step,baseline_value,outcome,percent_saved\n");
+        List<List<Object>> rows = new ArrayList<>();
         for (Results.Block b : blocks) {
             for (Results.Staged s : b.runs().values()) {
                 for (long c : b.target().checkpoints()) {
                     TrainLog.Row r = row(b, c);
                     Savings.Outcome o = outcome(b, s, c, metric);
-                    sb.append(String.format(Locale.ROOT, "%s,%d,%s,%s,%d,%.6f,%s,%s%n", b.target().name(), b.seed(),
-                            group(s.run()), s.run().name(), c, metric.baseline(b, r),
+                    rows.add(List.of(b.target().name(), b.seed(), group(s.run()), s.run().name(), c,
+                            String.format(Locale.ROOT, "%.6f", metric.baseline(b, r)),
                             o.kind().name().toLowerCase(Locale.ROOT),
                             Double.isNaN(o.percent()) ? "" : String.format(Locale.ROOT, "%.3f", o.percent())));
                 }
             }
         }
-        return sb.toString();
+        return CsvTable.write(List.of("target", "seed", "group", "run", "checkpoint_step", "baseline_value", "outcome",
+                "percent_saved"), rows);
     }
 
     static Cell cell(List<Results.Block> seeds, String label, long checkpoint, Metric metric) {

@@ -37,11 +37,11 @@ public final class ScheduleTables {
 
     /** Table 3 as CSV: {@code stages,reduction_factor}. */
     public static String table3Csv(List<Integer> ms, List<ScheduleSolution> sols) {
-        StringBuilder sb = new StringBuilder("stages,reduction_factor\n");
+        List<List<Object>> rows = new java.util.ArrayList<>();
         for (int i = 0; i < ms.size(); i++) {
-            sb.append(String.format(Locale.ROOT, "%d,%.6f%n", ms.get(i), sols.get(i).reductionFactor()));
+            rows.add(List.of(ms.get(i), String.format(Locale.ROOT, "%.6f", sols.get(i).reductionFactor())));
         }
-        return sb.toString();
+        return CsvTable.write(List.of("stages", "reduction_factor"), rows);
     }
 
     /** Table 4's layout as Markdown: N_k, cumulative progress, L_k, per-stage compute. */
@@ -60,13 +60,14 @@ public final class ScheduleTables {
 
     /** Table 4 as CSV: {@code stage,n_params,UNIT_cumulative,loss,compute_pf_days}. */
     public static String table4Csv(ScheduleSolution sol, String unit) {
-        StringBuilder sb = new StringBuilder("stage,n_params," + unit + "_cumulative,loss,compute_pf_days\n");
+        List<List<Object>> rows = new java.util.ArrayList<>();
         List<StageRecursion.Stage> st = sol.stages();
         for (int k = 0; k < st.size(); k++) {
             StageRecursion.Stage s = st.get(k);
-            sb.append(String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6f,%.6g%n", k + 1, s.params(), s.cumulativeProgress(),
-                    s.loss(), s.pfDays()));
+            rows.add(List.of(k + 1, String.format(Locale.ROOT, "%.6g", s.params()),
+                    String.format(Locale.ROOT, "%.6g", s.cumulativeProgress()), String.format(Locale.ROOT, "%.6f", s.loss()),
+                    String.format(Locale.ROOT, "%.6g", s.pfDays())));
         }
-        return sb.toString();
+        return CsvTable.write(List.of("stage", "n_params", unit + "_cumulative", "loss", "compute_pf_days"), rows);
     }
 }
