@@ -25,7 +25,7 @@ public final class ConstantsTable {
             for (Map.Entry<String, Results.Constants> e : b.constants().entrySet()) {
                 Results.Constants c = e.getValue();
                 sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f | %.3f | %.4f | %.4f | %.2f | %.3f | %s |%n",
-                        b.target().name(), b.seed(), e.getKey(), c.tauGrowth(), c.rho(), c.tauOpt(),
+                        b.target().name(), b.seed(), c.kind() + ": " + e.getKey(), c.tauGrowth(), c.rho(), c.tauOpt(),
                         d.tauGrowth(c.kind()), d.rho(c.kind()), d.tauOpt(), c.source()));
             }
         }

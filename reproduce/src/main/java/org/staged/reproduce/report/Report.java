@@ -124,7 +124,7 @@ public final class Report {
                         + "dropout %.2f%n", p.training().lr(), p.training().warmup(), decay, 100 * p.original(),
                 p.training().dropout()));
         s.append("- practical constants: ").append(p.constants() == Preset.Constants.ESTIMATED
-                ? "estimated from this preset's own 2× curves (Appendix D below)" : "the paper's Appendix D").append('\n');
+                ? "estimated for each growth from the curves of its two models trained from scratch (Appendix D below)" : "the paper's Appendix D").append('\n');
         s.append("- savings count every stage's compute (the original's included) and interpolate in log-compute; a "
                 + "grown run stops once it reaches the baseline's final loss, or at the end of the schedule\n");
         s.append(String.format(Locale.ROOT, "- wall time of this invocation: %.1f min (finished runs are reused)%n%n",
