@@ -6,7 +6,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.staged.api.TrainingState;
 
 /**
@@ -74,6 +76,11 @@ public final class PackedState {
     /** Sets every gradient to zero (one op). */
     public void zeroGrads() {
         grad.assign(0);
+    }
+
+    /** @return whether every gradient entry is finite (one reduction) */
+    public boolean gradsFinite() {
+        return BooleanIndexing.and(grad, Conditions.isFinite());
     }
 
     private static INDArray slot(INDArray flat, long off, INDArray like) {

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.factory.Nd4j;
 import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
@@ -67,6 +69,10 @@ public final class Checkpoint {
         MessageDigest sha = sha256();
         long offset = 0;
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            if (!BooleanIndexing.and(e.getValue(), Conditions.isFinite())) {
+                throw new CheckpointException(file + ": not written: tensor " + e.getKey() + " holds NaN or infinite "
+                        + "values (a diverged state); the file on disk is left as it was");
+            }
             byte[] bytes = toBytes(e.getValue());
             sha.update(bytes);
             ObjectNode t = header.putObject(e.getKey());

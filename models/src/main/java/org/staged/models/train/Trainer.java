@@ -191,6 +191,7 @@ public final class Trainer {
         double smoothLoss = Double.NaN;   // exponential moving average of the training loss, for display
         long startNanos = System.nanoTime();
         long startStep = runStep;
+        long lastSaved = keep >= 0 && canResume(runDir) ? keep : -1;   // the last checkpoint known to be good
         try (TrainLog log = new TrainLog(runDir.resolve(LOG), keep)) {   // drops rows after the checkpoint
             if (keep >= 0) {
                 for (TrainLog.Row r : TrainLog.read(runDir.resolve(LOG))) {
@@ -205,6 +206,10 @@ public final class Trainer {
                 ps.zeroGrads();
                 gpt.setDropout(cfg.dropout(), cfg.attnDropout(), cfg.seed() * 1_000_003L + s.step());   // same masks after a resume
                 double loss = gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
+                if (!Double.isFinite(loss) || !ps.gradsFinite()) {   // stop before the update spoils the state
+                    throw diverged(runStep + 1, Double.isFinite(loss) ? "a non-finite gradient (training loss "
+                            + loss + ")" : "training loss " + loss, lastSaved);
+                }
                 lossSum += loss;
                 lossCount++;
                 smoothLoss = Double.isNaN(smoothLoss) ? loss : 0.9 * smoothLoss + 0.1 * loss;
@@ -215,6 +220,9 @@ public final class Trainer {
                 if (runStep % cfg.evalEvery() == 0 || runStep == cfg.steps()) {
                     double[] perBatch = validationLosses(gpt, t);
                     lastVal = mean(perBatch);
+                    if (!Double.isFinite(lastVal)) {
+                        throw diverged(runStep, "validation loss " + lastVal, lastSaved);
+                    }
                     // rules see the row as logged, so a resumed run decides on the same numbers
                     TrainLog.Row row = new TrainLog.Row(stage, runStep, tokens, flops, lossSum / lossCount, lastVal,
                             lr, perBatch).logged();
@@ -225,6 +233,7 @@ public final class Trainer {
                     if (runStep == cfg.steps() || stopping
                             || (cfg.checkpointEvery() > 0 && runStep % cfg.checkpointEvery() == 0)) {
                         Checkpoint.save(runDir.resolve(CHECKPOINT), s, extra(runStep, batches, tokens, flops));
+                        lastSaved = runStep;
                         if (snapshots) {
                             link(runDir.resolve(CHECKPOINT), snapshot(runDir, runStep));
                         }
@@ -245,6 +254,12 @@ public final class Trainer {
             bar.finish();
         }
         return new Result(s, runStep, tokens, flops, lastVal, batches.epoch(), batches.cursor());
+    }
+
+    private DivergenceException diverged(long step, String what, long lastSaved) {
+        return new DivergenceException(step, "the run diverged at step " + step + ": " + what + "; "
+                + (lastSaved >= 0 ? "the last good checkpoint is " + runDir.resolve(CHECKPOINT) + " (step " + lastSaved
+                + "), left as it was" : "no checkpoint had been written") + " (a lower learning rate may help)");
     }
 
     /** Hard-links {@code to} to the current checkpoint (a copy where links are not supported). */

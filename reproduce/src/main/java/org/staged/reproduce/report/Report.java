@@ -120,9 +120,12 @@ public final class Report {
                         + "follows Kaplan et al., who decay over 250k steps, so its curves see a near-constant LR)", p.training().decaySteps())
                 : "over the target's steps";
         s.append(String.format(Locale.ROOT, "- schedule: peak LR %.3g, warmup %d steps, cosine decay to 10%% %s, "
-                        + "shared by every model of a target; original models train until their slope reaches τ_G, at most %.0f%% of the target's steps; "
-                        + "dropout %.2f%n", p.training().lr(), p.training().warmup(), decay, 100 * p.original(),
-                p.training().dropout()));
+                        + "shared by every model of a target; %s; dropout %.2f%n", p.training().lr(), p.training().warmup(),
+                decay, String.format(Locale.ROOT, p.constants() == Preset.Constants.ESTIMATED
+                        ? "original models train %.0f%% of the target's steps (their curves give the constants), and a "
+                        + "practical run takes its first stage from its original up to the slope's τ_G crossing"
+                        : "original models train until their slope reaches τ_G, at most %.0f%% of the target's steps",
+                        100 * p.original()), p.training().dropout()));
         s.append("- practical constants: ").append(p.constants() == Preset.Constants.ESTIMATED
                 ? "estimated for each growth from the curves of its two models trained from scratch (Appendix D below)" : "the paper's Appendix D").append('\n');
         s.append("- savings count every stage's compute (the original's included) and interpolate in log-compute; a "
