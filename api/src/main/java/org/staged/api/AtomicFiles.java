@@ -76,4 +76,29 @@ public final class AtomicFiles {
     public static void writeString(Path file, String text) {
         write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /**
+     * Refuses an output that would replace its own input (e.g. {@code grow --out} equal to {@code --in}).
+     *
+     * @param output     the file about to be written
+     * @param outputName the option or role that names it, for the message
+     * @param input      a file the command reads
+     * @param inputName  the option or role that names it
+     * @throws IllegalArgumentException when both are the same file
+     */
+    public static void refuseOverwrite(Path output, String outputName, Path input, String inputName) {
+        if (output == null || input == null) {
+            return;
+        }
+        boolean same = output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize());
+        try {
+            same = same || (Files.exists(output) && Files.exists(input) && Files.isSameFile(output, input));
+        } catch (IOException e) {
+            throw new UncheckedIOException(output + ": cannot compare with " + input + ": " + e.getMessage(), e);
+        }
+        if (same) {
+            throw new IllegalArgumentException(outputName + " " + output + " is the same file as " + inputName + " "
+                    + input + ": writing it would replace the input; choose another " + outputName);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
 import org.staged.api.TrainingState;
 import org.staged.api.growth.GrowthOperator;
@@ -54,6 +55,7 @@ public final class GrowCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "grow needs --op, --in and --out (or a subcommand: list, check)");
         }
+        AtomicFiles.refuseOverwrite(out, "--out", in, "--in");
         GrowthOperator operator = GrowthOperators.discover().stage(op);
         Checkpoint.Loaded loaded = Checkpoint.load(in);
         TrainingState s = loaded.state();

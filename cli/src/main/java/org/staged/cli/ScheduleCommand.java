@@ -116,6 +116,8 @@ public final class ScheduleCommand implements Runnable {
 
         @Override
         public Integer call() {
+            org.staged.api.AtomicFiles.refuseOverwrite(out, "--out", original, "--original");
+            org.staged.api.AtomicFiles.refuseOverwrite(out, "--out", target, "--target");
             double[][] o = curve(original);
             double[][] t = curve(target);
             double low = Math.max(min(o[2]), min(t[2]));

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
@@ -153,6 +154,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
                 attnDropout);
+        AtomicFiles.refuseOverwrite(out.resolve(Trainer.CHECKPOINT), "the run's checkpoint", init, "--init");
         checkOptions();
         TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
         if (init != null) {

@@ -268,6 +268,57 @@ public class StagedCliTest {
         assertEquals(Files.readAllBytes(ckpt), Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));
     }
 
+    /** Runs the command line with System.err captured; returns {exit status, what it printed there}. */
+    private static Object[] runCapturingErr(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = StagedCli.run(args);
+            return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    @Test
+    public void aDivergingRunStopsWithOneErrorAndWritesNoNaNCheckpoint() throws IOException {
+        Path out = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(trainArgs(out, 40));
+        a.addAll(List.of("--lr", "1e6"));
+        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1, (String) r[1]);
+        assertTrue(((String) r[1]).matches("(?s)staged train: error: the run diverged at step \\d+: .*"), (String) r[1]);
+        if (Files.exists(out.resolve(Trainer.CHECKPOINT))) {   // one written before the divergence loads and is finite
+            var p = org.staged.models.train.Checkpoint.load(out.resolve(Trainer.CHECKPOINT)).state().params();
+            p.values().forEach(x -> assertTrue(org.nd4j.linalg.indexing.BooleanIndexing.and(x,
+                    org.nd4j.linalg.indexing.conditions.Conditions.isFinite())));
+        }
+        for (TrainLog.Row row : TrainLog.read(out.resolve(Trainer.LOG))) {
+            assertTrue(Double.isFinite(row.valLoss()), "NaN logged at step " + row.step());
+        }
+    }
+
+    @Test
+    public void anOutputThatWouldReplaceItsInputIsRefused() throws IOException {
+        Path run = Files.createTempDirectory("run");
+        assertEquals(StagedCli.run(trainArgs(run, 4).toArray(String[]::new)), 0);
+        Path ckpt = run.resolve(Trainer.CHECKPOINT);
+        byte[] before = Files.readAllBytes(ckpt);
+        Object[] r = runCapturingErr("grow", "--op", "width", "--in", ckpt.toString(), "--out",
+                run.resolve(".").resolve(Trainer.CHECKPOINT).toString());
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("--out") && ((String) r[1]).contains("same file as --in"), (String) r[1]);
+        assertEquals(Files.readAllBytes(ckpt), before, "the input is left as it was");
+        // training from a checkpoint into the run folder that holds it would overwrite it too
+        List<String> a = new ArrayList<>(trainArgs(run, 4));
+        a.addAll(List.of("--init", ckpt.toString()));
+        r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("same file as --init"), (String) r[1]);
+        assertEquals(Files.readAllBytes(ckpt), before);
+    }
+
     private static Process child(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));

@@ -102,4 +102,18 @@ public class CheckpointTest {
         CheckpointException e = expectThrows(CheckpointException.class, () -> Checkpoint.load(f));
         assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
     }
+
+    @Test
+    public void nonFiniteStateIsNotWrittenOverAGoodOne() throws IOException {
+        Path f = Files.createTempDirectory("ckpt").resolve("s.safetensors");
+        TrainingState s = randomState();
+        Checkpoint.save(f, s, new ObjectMapper().createObjectNode());
+        byte[] good = Files.readAllBytes(f);
+        s.adamV().values().iterator().next().putScalar(0, Float.NaN);
+        CheckpointException e = expectThrows(CheckpointException.class,
+                () -> Checkpoint.save(f, s, new ObjectMapper().createObjectNode()));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        assertEquals(Files.readAllBytes(f), good);
+        assertTrue(Files.list(f.getParent()).noneMatch(p -> p.toString().endsWith(".tmp")), "temp file left behind");
+    }
 }

@@ -2,6 +2,7 @@ package org.staged.models.train;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -106,5 +107,28 @@ public class TrainerTest {
         Trainer.Result again = trainer(dir, 60).keepSnapshots().stopWhen(row -> row.step() == 6).resume();
         assertEquals(again.tokens(), r.tokens());
         assertEquals(Files.readAllBytes(dir.resolve(Trainer.LOG)), before);
+    }
+
+    @Test
+    public void divergenceStopsAtItsStepAndKeepsTheLastGoodCheckpoint() throws IOException {
+        Path dir = Files.createTempDirectory("run");
+        // LR warming up to 1e4: finite for the first checkpoints, NaN a few steps later
+        TrainingState s = TrainingState.fresh(CFG, GptInit.init(CFG, 5, DataType.FLOAT), LrSchedule.cosine(1e4, 30, 60));
+        Trainer t = new Trainer(new TrainConfig(4, 60, 2, 2, 4, 42, 0, 0), AdamConfig.defaults(),
+                stream(4000, 1), stream(600, 2), dir, false);
+        DivergenceException e = expectThrows(DivergenceException.class, () -> t.run(s, 0, 0));
+        assertTrue(e.step() > 4 && e.step() < 60, "diverged at step " + e.step());
+        long lastGood = (e.step() - 1) / 4 * 4;
+        assertTrue(e.getMessage().contains("diverged at step " + e.step())
+                && e.getMessage().contains("last good checkpoint is " + dir.resolve(Trainer.CHECKPOINT) + " (step " + lastGood + ")"),
+                e.getMessage());
+        Checkpoint.Loaded saved = Checkpoint.load(dir.resolve(Trainer.CHECKPOINT));
+        assertEquals(saved.extra().get("run_step").asLong(), lastGood);
+        for (var p : saved.state().params().values()) {
+            assertTrue(org.nd4j.linalg.indexing.BooleanIndexing.and(p, org.nd4j.linalg.indexing.conditions.Conditions.isFinite()));
+        }
+        for (TrainLog.Row r : TrainLog.read(dir.resolve(Trainer.LOG))) {
+            assertTrue(Double.isFinite(r.trainLoss()) && Double.isFinite(r.valLoss()), "NaN logged at step " + r.step());
+        }
     }
 }
