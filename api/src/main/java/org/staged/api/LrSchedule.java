@@ -64,6 +64,25 @@ public record LrSchedule(double peakLr, long warmupSteps, long totalSteps, Decay
         return steps == 0 ? this : new LrSchedule(peakLr, warmupSteps, totalSteps, decay, minRatio, at, steps);
     }
 
+    /**
+     * The peak LR the authors gave a model of each size: 0.003239 − 0.0001395·log10(N), N its non-embedding
+     * parameters (0.0020069 for their GPT2-LARGE, d 1,536 × 24 layers).
+     *
+     * @param nonEmbeddingParams N
+     * @return the peak learning rate
+     */
+    public static double kaplanPeakLr(long nonEmbeddingParams) {
+        if (nonEmbeddingParams <= 0) {
+            throw new IllegalArgumentException("non-embedding parameters must be positive, found " + nonEmbeddingParams);
+        }
+        return 0.003239 - 0.0001395 * Math.log10(nonEmbeddingParams);
+    }
+
+    /** @return this schedule with another peak learning rate, at the same position and shape */
+    public LrSchedule withPeakLr(double peak) {
+        return new LrSchedule(peak, warmupSteps, totalSteps, decay, minRatio, rewarmAt, rewarmSteps);
+    }
+
     /** @return warmup then cosine decay to 10% of the peak, the usual GPT-2 recipe */
     public static LrSchedule cosine(double peakLr, long warmupSteps, long totalSteps) {
         return new LrSchedule(peakLr, warmupSteps, totalSteps, Decay.COSINE, 0.1);

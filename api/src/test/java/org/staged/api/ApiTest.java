@@ -115,4 +115,13 @@ public class ApiTest {
                 () -> TrainingState.fresh(c, missing, LrSchedule.cosine(1e-3, 1, 10)));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("ln_f.bias"), e.getMessage());
     }
+
+    @Test
+    public void kaplanPeakLrMatchesTheAuthorsGpt2Large() {
+        ModelConfig large = ModelConfig.preset("gpt2-large");   // d 1,536 × 24 layers, as in the paper
+        assertEquals(LrSchedule.kaplanPeakLr(large.nonEmbeddingParams()), 0.0020069, 5e-8);
+        assertEquals(LrSchedule.cosine(1e-3, 10, 100).withRewarm(50, 5).withPeakLr(2e-3),
+                new LrSchedule(2e-3, 10, 100, LrSchedule.Decay.COSINE, 0.1, 50, 5));
+        org.testng.Assert.expectThrows(IllegalArgumentException.class, () -> LrSchedule.kaplanPeakLr(0));
+    }
 }

@@ -45,8 +45,10 @@ public final class TrainCommand implements Callable<Integer> {
     long steps = 300;
     @Option(names = "--batch", description = "sequences per step (default: ${DEFAULT-VALUE})")
     int batch = 16;
-    @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-    double lr = 1e-3;
+    @Option(names = "--lr", description = "peak learning rate, or 'kaplan': each model size the authors' "
+            + "0.003239 − 0.0001395·log10(N), N its non-embedding parameters (in a staged run the original at its "
+            + "own, each grown model at its target's) (default: ${DEFAULT-VALUE})")
+    String lr = "0.001";
     @Option(names = "--dropout", description = "dropout on embeddings and residual branches; GPT-2 used 0.1 "
             + "(default: ${DEFAULT-VALUE})")
     double dropout = 0;

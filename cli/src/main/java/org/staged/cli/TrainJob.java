@@ -42,7 +42,8 @@ import org.staged.schedule.PracticalConstants;
  * @param tokenizer       tokenizer spec ({@code byte}, {@code gpt2}, {@code bpe:N})
  * @param steps           optimizer steps
  * @param batch           sequences per step
- * @param lr              peak learning rate
+ * @param lr              peak learning rate, or {@code kaplan}: each model size its own (see
+ *                        {@link LrSchedule#kaplanPeakLr})
  * @param dropout         dropout on embeddings and residual branches during training
  * @param attnDropout     dropout on the attention probabilities during training
  * @param warmup          warmup steps
@@ -56,9 +57,11 @@ import org.staged.schedule.PracticalConstants;
  * @param staging         Algorithm 1's options for a staged run, or null for one model
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
-                       String tokenizer, long steps, int batch, double lr, double dropout, double attnDropout,
+                       String tokenizer, long steps, int batch, String lr, double dropout, double attnDropout,
                        long warmup, int evalEvery,
                        int evalBatches, int checkpointEvery, long seed, Path out, Path init, Staging staging) {
+    /** The {@code lr} that gives each model size its own peak LR. */
+    public static final String KAPLAN = "kaplan";
     /** File holding the options a run was started with. */
     public static final String OPTIONS = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -151,6 +154,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
             throw new IllegalStateException("a staged run: call runStaged");
         }
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
+        checkLr();
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
                 attnDropout);
@@ -178,9 +182,38 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
             return trainer.run(start.state(), start.extra().path("tokens").asLong(0),
                     start.extra().path("flops").asDouble(0));
         }
-        LrSchedule schedule = new LrSchedule(lr, warmup, steps, LrSchedule.Decay.COSINE, 0.1);
+        LrSchedule schedule = new LrSchedule(peakLr(cfg), warmup, steps, LrSchedule.Decay.COSINE, 0.1);
         TrainingState fresh = TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT), schedule);
         return trainer.run(fresh, 0, 0);
+    }
+
+    private void checkLr() {
+        if (!KAPLAN.equals(lr)) {
+            peakLr(null);
+        }
+    }
+
+    /**
+     * @param cfg the model, needed for {@code kaplan}
+     * @return the peak LR: the number given, or the per-size value for {@code cfg}
+     */
+    double peakLr(ModelConfig cfg) {
+        if (KAPLAN.equals(lr)) {
+            if (cfg == null) {
+                throw new IllegalArgumentException("--lr kaplan needs a model size");
+            }
+            return LrSchedule.kaplanPeakLr(cfg.nonEmbeddingParams());
+        }
+        try {
+            double x = Double.parseDouble(lr);
+            if (!(x > 0) || !Double.isFinite(x)) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--lr " + lr + ": expected a positive number or 'kaplan' (0.003239 − "
+                    + "0.0001395·log10(N), N the non-embedding parameters)");
+        }
     }
 
     /**
@@ -197,6 +230,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
                     + "scratch; grow a checkpoint with staged grow instead");
         }
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
+        checkLr();
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         GrowthOperators ops = GrowthOperators.discover();
         staging.plan(ops, base);   // a bad plan fails before any data is read
@@ -204,14 +238,19 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
         Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
         Plan plan = staging.plan(ops, base.withVocabSize(tok.vocabSize()));
-        LrSchedule schedule = new LrSchedule(lr, warmup, steps, LrSchedule.Decay.COSINE, 0.1);
+        boolean perSize = KAPLAN.equals(lr);
+        LrSchedule schedule = new LrSchedule(perSize ? peakLr(plan.shapes().get(plan.shapes().size() - 1)) : peakLr(null),
+                warmup, steps, LrSchedule.Decay.COSINE, 0.1);
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
                 attnDropout);
         StagedRun run = new StagedRun(plan, schedule, tc, AdamConfig.defaults(), tok.encode(text.train()),
                 tok.encode(text.val()), out, progress, ops).budget(staging.budget()).stageCap(staging.stageCap())
                 .rewarm(staging.rewarm()).status(status);
+        if (perSize) {
+            run.perSizeLr();
+        }
         ModelConfig first = plan.shapes().get(0);
-        return run.run(() -> TrainingState.fresh(first, GptInit.init(first, seed, DataType.FLOAT), schedule));
+        return run.run(() -> TrainingState.fresh(first, GptInit.init(first, seed, DataType.FLOAT), run.schedule(1)));
     }
 
     /** Writes run.json, or checks that an existing one matches these options. */

@@ -300,6 +300,23 @@ public class StagedCliTest {
     }
 
     @Test
+    public void lrKaplanGivesTheModelItsSizesPeakAndABadLrIsRefused() throws IOException {
+        Path out = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(trainArgs(out, 4));
+        a.addAll(List.of("--lr", "kaplan"));
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        var s = org.staged.models.train.Checkpoint.load(out.resolve(Trainer.CHECKPOINT)).state();
+        assertEquals(s.schedule().peakLr(), 0.003239 - 0.0001395 * Math.log10(s.config().nonEmbeddingParams()), 1e-15);
+        Path bad = Files.createTempDirectory("run").resolve("never");
+        a = new ArrayList<>(trainArgs(bad, 4));
+        a.addAll(List.of("--lr", "fast"));
+        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("--lr fast: expected a positive number or 'kaplan'"), (String) r[1]);
+        assertTrue(!Files.exists(bad), "nothing written");
+    }
+
+    @Test
     public void anOutputThatWouldReplaceItsInputIsRefused() throws IOException {
         Path run = Files.createTempDirectory("run");
         assertEquals(StagedCli.run(trainArgs(run, 4).toArray(String[]::new)), 0);

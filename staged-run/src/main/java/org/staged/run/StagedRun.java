@@ -73,6 +73,7 @@ public final class StagedRun {
     private Budget budget = Budget.NONE;
     private long stageCap;
     private long rewarmSteps;
+    private boolean perSizeLr;
     private boolean snapshots;
     private Predicate<TrainLog.Row> lastStop = r -> false;
     private String presetHash = "";
@@ -180,6 +181,21 @@ public final class StagedRun {
     public StagedRun rewarm(long steps) {
         this.rewarmSteps = steps;
         return this;
+    }
+
+    /**
+     * Gives each stage the peak LR of its own size ({@link LrSchedule#kaplanPeakLr}) on the schedule's shape: the
+     * original trains at its own, each grown model continues on its target's.
+     */
+    public StagedRun perSizeLr() {
+        this.perSizeLr = true;
+        return this;
+    }
+
+    /** @return stage k's schedule (1-based): the target's, at that stage's own peak LR with {@link #perSizeLr} */
+    public LrSchedule schedule(int k) {
+        return perSizeLr ? schedule.withPeakLr(LrSchedule.kaplanPeakLr(plan.shapes().get(k - 1).nonEmbeddingParams()))
+                : schedule;
     }
 
     /** Keeps every checkpoint as a snapshot, so runs grown after the fact can start from any of them. */
@@ -338,7 +354,7 @@ public final class StagedRun {
                             JsonNode firstStageFrom) {
         Plan.Growth pg = plan.growths().get(k - 1);
         TrainingState before = r.state();
-        GrowthSpec spec = new GrowthSpec(schedule, pg.rho(), null, rewarmSteps);
+        GrowthSpec spec = new GrowthSpec(schedule(k + 1), pg.rho(), null, rewarmSteps);
         TrainingState grown = GrowthOperators.growChecked(registry.stage(pg.spec()), before, spec);
         haltAt("grown");
         double lossBefore = lastRow().valLoss();
@@ -473,6 +489,9 @@ public final class StagedRun {
         mine.put("stage_cap", stageCap);
         mine.put("rewarm_steps", rewarmSteps);
         mine.put("schedule", schedule.toString());
+        if (perSizeLr) {   // only when set, so runs planned before the option resume as they were
+            mine.put("peak_lr", "per size (kaplan)");
+        }
         RunRecord.writeOrCompare(dir.resolve(PLAN), mine, "plan");
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsString(mine)

@@ -138,6 +138,28 @@ public class StagedRunTest {
     }
 
     @Test
+    public void perSizeLrGivesEachStageItsOwnPeak() throws IOException {
+        Path dir = Files.createTempDirectory("staged");
+        StagedRun run = MicroRun.run(dir, STAGES, MicroRun.constants(-50, Double.NaN), new Budget(50L, null, null))
+                .stageCap(20).perSizeLr().keepSnapshots();
+        List<ModelConfig> shapes = Plan.of(MicroRun.OPS, MicroRun.TARGET, STAGES, MicroRun.constants(-0.1, -0.1), "test")
+                .shapes();
+        for (int k = 1; k <= 3; k++) {
+            assertEquals(run.schedule(k).peakLr(), 0.003239 - 0.0001395 * Math.log10(shapes.get(k - 1).nonEmbeddingParams()),
+                    1e-15);
+            assertEquals(run.schedule(k).totalSteps(), MicroRun.SCHEDULE.totalSteps());
+        }
+        assertTrue(run.schedule(1).peakLr() > run.schedule(2).peakLr(), "a smaller model gets a larger LR");
+        run.run(() -> org.staged.api.TrainingState.fresh(shapes.get(0),
+                org.staged.models.GptInit.init(shapes.get(0), 1, org.nd4j.linalg.api.buffer.DataType.FLOAT),
+                run.schedule(1)));
+        assertEquals(Checkpoint.load(Trainer.snapshot(dir, 20)).state().schedule().peakLr(), run.schedule(1).peakLr());
+        assertEquals(Checkpoint.load(dir.resolve(Trainer.CHECKPOINT)).state().schedule().peakLr(),
+                run.schedule(3).peakLr(), "the last grown model continues on its target's peak");
+        assertTrue(Files.readString(dir.resolve(StagedRun.PLAN)).contains("kaplan"));
+    }
+
+    @Test
     public void aResumeWithAnotherPlanIsRefusedNamingTheDifference() throws IOException {
         Path dir = Files.createTempDirectory("staged");
         run(dir, MicroRun.constants(TAU_G, Double.NaN), new Budget(8L, null, null));
