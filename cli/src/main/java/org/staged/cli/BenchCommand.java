@@ -29,6 +29,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--grow", description = "instead of training, time growing a whole training state into each "
             + "--config with this operator (e.g. --grow width --config gpt2-large)")
     String grow;
+    @Option(names = "--checkpoint", description = "instead of training, time saving a whole training state of each "
+            + "--config into this directory, and the memory the save adds (e.g. --checkpoint /tmp --config gpt2-large)")
+    java.nio.file.Path checkpointDir;
 
     @Override
     public Integer call() {
@@ -49,6 +52,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (grow != null) {
             for (String c : configs) {
                 System.out.println(GrowthBench.run(GrowthOperators.discover().stage(grow), ModelConfig.preset(c)));
+            }
+            return 0;
+        }
+        if (checkpointDir != null) {
+            for (String c : configs) {
+                System.out.println(CheckpointBench.run(ModelConfig.preset(c), checkpointDir));
             }
             return 0;
         }

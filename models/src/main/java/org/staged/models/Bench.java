@@ -108,9 +108,18 @@ public final class Bench {
 
     /** @return peak resident set size of this process in MB (Linux VmHWM), or -1 when unknown */
     public static long peakRssMb() {
+        return statusMb("VmHWM:");
+    }
+
+    /** @return this process's resident memory now in MB (Linux), or -1 where unknown */
+    public static long rssMb() {
+        return statusMb("VmRSS:");
+    }
+
+    private static long statusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }

@@ -14,17 +14,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.staged.api.AtomicFiles;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
@@ -64,7 +67,8 @@ public final class Checkpoint {
         Map<String, INDArray> tensors = new LinkedHashMap<>(state.params());
         state.adamM().forEach((k, a) -> tensors.put(M + k, a));
         state.adamV().forEach((k, a) -> tensors.put(V + k, a));
-        List<byte[]> blobs = new ArrayList<>();
+        // two passes over the tensors, a chunk at a time: the header needs the checksum of the data it precedes,
+        // and a state of several GB must not be buffered whole
         ObjectNode header = JSON.createObjectNode();
         MessageDigest sha = sha256();
         long offset = 0;
@@ -73,15 +77,13 @@ public final class Checkpoint {
                 throw new CheckpointException(file + ": not written: tensor " + e.getKey() + " holds NaN or infinite "
                         + "values (a diverged state); the file on disk is left as it was");
             }
-            byte[] bytes = toBytes(e.getValue());
-            sha.update(bytes);
+            long bytes = inChunks(e.getValue(), (b, len) -> sha.update(b, 0, len));
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", e.getValue().dataType() == DataType.DOUBLE ? "F64" : "F32");
             long[] shape = e.getValue().shape();
             Arrays.stream(shape).forEach(t.putArray("shape")::add);
-            t.putArray("data_offsets").add(offset).add(offset + bytes.length);
-            offset += bytes.length;
-            blobs.add(bytes);
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
         }
         ObjectNode meta = JSON.createObjectNode();
         meta.put("format", FORMAT);
@@ -100,13 +102,62 @@ public final class Checkpoint {
             AtomicFiles.write(file, out -> {
                 out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).array());
                 out.write(headerBytes);
-                for (byte[] b : blobs) {
-                    out.write(b);
+                MessageDigest again = sha256();
+                for (INDArray a : tensors.values()) {
+                    inChunks(a, (b, len) -> {
+                        again.update(b, 0, len);
+                        out.write(b, 0, len);
+                    });
+                }
+                if (!MessageDigest.isEqual(again.digest(), sha256Of(meta))) {
+                    throw new IOException("tensors changed while being written");
                 }
             });
         } catch (UncheckedIOException e) {
             throw new CheckpointException(e.getMessage(), e);
         }
+    }
+
+    private static byte[] sha256Of(ObjectNode meta) {
+        return HexFormat.of().parseHex(meta.get("sha256").asText());
+    }
+
+    /** Receives a tensor's bytes a chunk at a time. */
+    @FunctionalInterface
+    private interface ChunkSink {
+        void accept(byte[] bytes, int length) throws IOException;
+    }
+
+    private static final int CHUNK = 1 << 20;   // elements per chunk: 4 MB of float32
+    private static final WorkspaceConfiguration CHUNKS = WorkspaceConfiguration.builder()
+            .initialSize(8L * CHUNK).policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.NONE).build();
+
+    /** Hands {@code a}'s little-endian bytes in row-major order to {@code sink}, a chunk at a time; returns their count. */
+    private static long inChunks(INDArray a, ChunkSink sink) {
+        DataType dt = a.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+        long n = a.length();
+        int width = dt == DataType.DOUBLE ? 8 : 4;
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(n, CHUNK) * width).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            for (long i = 0; i < n; i += CHUNK) {
+                int len = (int) Math.min(CHUNK, n - i);
+                // the chunk's copy lives in a workspace reused chunk after chunk: off-heap memory allocated
+                // outside one is freed only by a garbage collection
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CHUNKS, "checkpoint")) {
+                    INDArray part = a.reshape('c', new long[] {n}).get(NDArrayIndex.interval(i, i + len));
+                    b.clear();
+                    if (width == 8) {
+                        b.asDoubleBuffer().put(part.toDoubleVector());
+                    } else {
+                        b.asFloatBuffer().put(part.castTo(DataType.FLOAT).toFloatVector());
+                    }
+                }
+                sink.accept(b.array(), len * width);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return n * width;
     }
 
     /**
@@ -188,18 +239,6 @@ public final class Checkpoint {
 
     private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode node) {
         return node::fields;
-    }
-
-    private static byte[] toBytes(INDArray a) {
-        INDArray c = a.dup('c');
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(c.length() * c.dataType().width()))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        if (c.dataType() == DataType.DOUBLE) {
-            b.asDoubleBuffer().put(c.data().asDouble());
-        } else {
-            b.asFloatBuffer().put(c.castTo(DataType.FLOAT).data().asFloat());
-        }
-        return b.array();
     }
 
     private static INDArray fromBytes(ByteBuffer bytes, DataType dt, long[] shape) {
