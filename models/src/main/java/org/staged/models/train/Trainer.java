@@ -35,6 +35,9 @@ public final class Trainer {
     private Consumer<TrainLog.Row> onRow = r -> { };
     private Predicate<TrainLog.Row> stopRule = r -> false;
     private boolean snapshots;
+    private double spikeFactor;      // 0: no loss-spike guard
+    private double lossMean = Double.NaN;   // running mean of the training loss the guard compares with
+    private long spikesSkipped;
     private int stage = 1;
     private ObjectNode tags = JSON.createObjectNode();
 
@@ -88,6 +91,26 @@ public final class Trainer {
     public Trainer keepSnapshots() {
         this.snapshots = true;
         return this;
+    }
+
+    /**
+     * Skips the update of a step whose training loss exceeds {@code factor} times the running mean of the
+     * losses before it (for fp16/bf16 runs, where a rare overflow spikes the loss); skipped steps are counted.
+     *
+     * @param factor how many times the running mean counts as a spike, above 1
+     * @return this trainer
+     */
+    public Trainer spikeGuard(double factor) {
+        if (!(factor > 1) || !Double.isFinite(factor)) {
+            throw new IllegalArgumentException("spike guard factor must be a number above 1, found " + factor);
+        }
+        this.spikeFactor = factor;
+        return this;
+    }
+
+    /** @return how many updates the loss-spike guard skipped so far in this run */
+    public long spikesSkipped() {
+        return spikesSkipped;
     }
 
     /**
@@ -158,6 +181,8 @@ public final class Trainer {
         TokenBatches batches = new TokenBatches(train, initial.config().contextLength(), cfg.batchSize(), cfg.seed(),
                 true);
         batches.seek(epoch, cursor);
+        lossMean = Double.NaN;
+        spikesSkipped = 0;
         return loop(PackedState.of(initial), batches, startStep, tokensBefore, flopsBefore,
                 startStep == 0 ? -1 : startStep);
     }
@@ -175,6 +200,8 @@ public final class Trainer {
                 cfg.seed(), true);
         batches.seek(x.get("epoch").asLong(), x.get("cursor").asInt());
         long runStep = x.get("run_step").asLong();
+        lossMean = x.path("loss_mean").asDouble(Double.NaN);   // the guard decides on the same numbers after a resume
+        spikesSkipped = x.path("spikes_skipped").asLong(0);
         return loop(PackedState.of(c.state()), batches, runStep, x.get("tokens").asLong(),
                 x.get("flops").asDouble(), runStep);
     }
@@ -213,7 +240,12 @@ public final class Trainer {
                 lossSum += loss;
                 lossCount++;
                 smoothLoss = Double.isNaN(smoothLoss) ? loss : 0.9 * smoothLoss + 0.1 * loss;
-                Adam.step(ps, adam);
+                if (spikeFactor > 0 && Double.isFinite(lossMean) && loss > spikeFactor * lossMean) {
+                    spikesSkipped++;   // the batch is used up, the state is not updated
+                } else {
+                    lossMean = Double.isNaN(lossMean) ? loss : 0.95 * lossMean + 0.05 * loss;
+                    Adam.step(ps, adam);
+                }
                 runStep++;
                 tokens += b.inputs().length();
                 flops += flopsPerStep;
@@ -313,7 +345,12 @@ public final class Trainer {
     }
 
     private ObjectNode extra(long runStep, TokenBatches batches, long tokens, double flops) {
-        return extra(tags, stage, runStep, batches.epoch(), batches.cursor(), tokens, flops, cfg.seed());
+        ObjectNode x = extra(tags, stage, runStep, batches.epoch(), batches.cursor(), tokens, flops, cfg.seed());
+        if (spikeFactor > 0) {
+            x.put("loss_mean", lossMean);
+            x.put("spikes_skipped", spikesSkipped);
+        }
+        return x;
     }
 
     /**

@@ -131,4 +131,54 @@ public class TrainerTest {
             assertTrue(Double.isFinite(r.trainLoss()) && Double.isFinite(r.valLoss()), "NaN logged at step " + r.step());
         }
     }
+
+    /** A stream whose stretches are either the learnable pattern or pure noise: batch losses vary widely. */
+    private static Trainer mixed(Path dir, int steps) {
+        return mixedUnguarded(dir, steps).spikeGuard(1.2);
+    }
+
+    private static Trainer mixedUnguarded(Path dir, int steps) {
+        SplittableRandom rng = new SplittableRandom(3);
+        int[] t = new int[8000];
+        for (int i = 0; i < t.length; i += 64) {
+            boolean noise = rng.nextInt(3) == 0;
+            for (int j = i; j < Math.min(t.length, i + 64); j++) {
+                t[j] = noise ? rng.nextInt(CFG.vocabSize()) : 3;   // a pattern learnt in a few steps
+            }
+        }
+        return new Trainer(new TrainConfig(4, steps, 2, 2, 4, 42, 0, 0), AdamConfig.defaults(), t, stream(600, 2), dir,
+                false);
+    }
+
+    @Test
+    public void spikeGuardSkipsUpdatesAboveItsFactorAndResumesBitIdentically() throws IOException {
+        // stretches of noise among a learnable pattern: once the pattern is learnt, a noisy batch is a spike
+        Path straight = Files.createTempDirectory("run");
+        Trainer a = mixed(straight, 40);
+        a.run(fresh(), 0, 0);
+        assertTrue(a.spikesSkipped() > 0 && a.spikesSkipped() < 40, "skipped " + a.spikesSkipped());
+        assertEquals(Checkpoint.load(straight.resolve(Trainer.CHECKPOINT)).extra().get("spikes_skipped").asLong(),
+                a.spikesSkipped());
+        Path unguarded = Files.createTempDirectory("run");
+        mixedUnguarded(unguarded, 40).run(fresh(), 0, 0);
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(unguarded.resolve(Trainer.CHECKPOINT)),
+                Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT))), "skipped updates change the state");
+
+        Path crashed = Files.createTempDirectory("run");
+        try {
+            mixed(crashed, 40).onRow(r -> {
+                if (r.step() == 30) {
+                    throw new IllegalStateException("killed");   // after the checkpoint at 28
+                }
+            }).run(fresh(), 0, 0);
+        } catch (IllegalStateException expected) {
+            // simulated crash
+        }
+        Trainer b = mixed(crashed, 40);
+        b.resume();
+        assertEquals(b.spikesSkipped(), a.spikesSkipped());
+        assertEquals(Files.readAllBytes(crashed.resolve(Trainer.CHECKPOINT)),
+                Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));
+        expectThrows(IllegalArgumentException.class, () -> mixedUnguarded(crashed, 40).spikeGuard(1.0));
+    }
 }
