@@ -4,13 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
 import org.staged.models.Bench;
@@ -27,15 +21,7 @@ final class CheckpointBench {
      * @return a {@code BENCH checkpoint=…} line
      */
     static String run(ModelConfig cfg, Path dir) {
-        Map<String, INDArray> p = new LinkedHashMap<>();
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        Map<String, INDArray> v = new LinkedHashMap<>();
-        cfg.parameterShapes().forEach((k, sh) -> {
-            p.put(k, Nd4j.rand(DataType.FLOAT, sh));
-            m.put(k, Nd4j.rand(DataType.FLOAT, sh));
-            v.put(k, Nd4j.rand(DataType.FLOAT, sh));
-        });
-        TrainingState s = new TrainingState(cfg, p, m, v, 1000, LrSchedule.cosine(1e-3, 10, 10000), 1000);
+        TrainingState s = GrowthBench.randomState(cfg);
         System.gc();
         long before = Bench.rssMb();
         long peakBefore = Bench.peakRssMb();

@@ -30,15 +30,7 @@ final class GrowthBench {
                 .filter(c -> op.whyNotApplicable(c).isEmpty() && op.grownConfig(c).equals(target)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(op.name() + " grows no halved " + target
                         + " into it"));
-        Map<String, INDArray> p = new LinkedHashMap<>();
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        Map<String, INDArray> v = new LinkedHashMap<>();
-        source.parameterShapes().forEach((k, sh) -> {
-            p.put(k, Nd4j.rand(DataType.FLOAT, sh));
-            m.put(k, Nd4j.rand(DataType.FLOAT, sh));
-            v.put(k, Nd4j.rand(DataType.FLOAT, sh));
-        });
-        TrainingState s = new TrainingState(source, p, m, v, 1000, LrSchedule.cosine(1e-3, 10, 10000), 1000);
+        TrainingState s = randomState(source);
         long t0 = System.nanoTime();
         TrainingState g = GrowthOperators.applyChecked(op, s);
         double sec = (System.nanoTime() - t0) / 1e9;
@@ -46,5 +38,18 @@ final class GrowthBench {
         return String.format(Locale.ROOT, "BENCH grow=%s from_params=%d to_params=%d seconds=%.2f written_gb_per_s=%.2f "
                         + "peak_rss_mb=%d", op.name(), source.totalParams(), g.config().totalParams(), sec,
                 bytes / sec / 1e9, Bench.peakRssMb());
+    }
+
+    /** @return a whole training state of {@code cfg} with uniform random θ, m and v in float32 */
+    static TrainingState randomState(ModelConfig cfg) {
+        Map<String, INDArray> p = new LinkedHashMap<>();
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        Map<String, INDArray> v = new LinkedHashMap<>();
+        cfg.parameterShapes().forEach((k, sh) -> {
+            p.put(k, Nd4j.rand(DataType.FLOAT, sh));
+            m.put(k, Nd4j.rand(DataType.FLOAT, sh));
+            v.put(k, Nd4j.rand(DataType.FLOAT, sh));
+        });
+        return new TrainingState(cfg, p, m, v, 1000, LrSchedule.cosine(1e-3, 10, 10000), 1000);
     }
 }

@@ -92,7 +92,8 @@ public final class Checkpoint {
         meta.put("step", Long.toString(state.step()));
         meta.put("schedule_step", Long.toString(state.scheduleStep()));
         meta.put("extra", extra == null ? "{}" : extra.toString());
-        meta.put("sha256", HexFormat.of().formatHex(sha.digest()));
+        byte[] digest = sha.digest();
+        meta.put("sha256", HexFormat.of().formatHex(digest));
         header.set("__metadata__", meta);
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
         int pad = (8 - h.length % 8) % 8; // the format allows trailing spaces; keeps tensors 8-byte aligned
@@ -109,17 +110,13 @@ public final class Checkpoint {
                         out.write(b, 0, len);
                     });
                 }
-                if (!MessageDigest.isEqual(again.digest(), sha256Of(meta))) {
+                if (!MessageDigest.isEqual(again.digest(), digest)) {
                     throw new IOException("tensors changed while being written");
                 }
             });
         } catch (UncheckedIOException e) {
             throw new CheckpointException(e.getMessage(), e);
         }
-    }
-
-    private static byte[] sha256Of(ObjectNode meta) {
-        return HexFormat.of().parseHex(meta.get("sha256").asText());
     }
 
     /** Receives a tensor's bytes a chunk at a time. */
