@@ -45,6 +45,12 @@ public final class TrainCommand implements Callable<Integer> {
     long steps = 300;
     @Option(names = "--batch", description = "sequences per step (default: ${DEFAULT-VALUE})")
     int batch = 16;
+    @Option(names = "--micro-batch", description = "sequences per forward/backward pass, a divisor of --batch; "
+            + "their gradients are averaged into one step (default: the largest that fits --memory-gb)")
+    Integer microBatch;
+    @Option(names = "--memory-gb", description = "memory for the training state and one pass, in GB, for choosing "
+            + "the micro-batch (default: what the backend reports: a GPU's memory, else available RAM)")
+    Double memoryGb;
     @Option(names = "--lr", description = "peak learning rate, or 'kaplan': each model size the authors' "
             + "0.003239 − 0.0001395·log10(N), N its non-embedding parameters (in a staged run the original at its "
             + "own, each grown model at its target's) (default: ${DEFAULT-VALUE})")
@@ -118,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
                 out != null ? out : Path.of("runs", config), init, stages == null ? null
                 : new TrainJob.Staging(stages, constants, tauGrowth, rho, tauOpt, budgetSteps, budgetTokens, budgetPfDays,
-                stageCap, rewarm));
+                stageCap, rewarm), microBatch, memoryGb);
         if (stages != null) {
             StagedRun.Outcome o = job.runStaged(!quiet, System.out::println);
             System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
@@ -132,7 +138,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--budget-*, --tau-growth, --rho, --tau-opt, --stage-cap and --rewarm "
                     + "belong to a staged run: give --stages too");
         }
-        Trainer.Result r = job.run(!quiet);
+        Trainer.Result r = job.run(!quiet, System.out::println);
         System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
         System.out.printf("final validation loss %.4f after %d tokens, %.3g FLOPs; log %s%n", r.lastValLoss(),
                 r.tokens(), r.flops(), job.out().resolve(Trainer.LOG));

@@ -1,5 +1,6 @@
 package org.staged.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import org.staged.models.AdamConfig;
 import org.staged.models.GptInit;
 import org.staged.models.train.Checkpoint;
 import org.staged.models.train.CheckpointException;
+import org.staged.models.train.MicroBatch;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.Trainer;
 import org.staged.api.growth.GrowthOperators;
@@ -55,11 +57,17 @@ import org.staged.schedule.PracticalConstants;
  * @param init            checkpoint to start from instead of a fresh model (e.g. a grown one), or null; its
  *                        schedule, position and cumulative tokens and FLOPs carry over
  * @param staging         Algorithm 1's options for a staged run, or null for one model
+ * @param microBatch      sequences per forward/backward pass, a divisor of {@code batch}; null: the largest that
+ *                        fits {@code memoryGb}
+ * @param memoryGb        memory budget for choosing the micro-batch; null: what the backend reports (not part of
+ *                        the run's options: a resumed run may choose again)
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
                        String tokenizer, long steps, int batch, String lr, double dropout, double attnDropout,
                        long warmup, int evalEvery,
-                       int evalBatches, int checkpointEvery, long seed, Path out, Path init, Staging staging) {
+                       int evalBatches, int checkpointEvery, long seed, Path out, Path init, Staging staging,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Integer microBatch,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Double memoryGb) {
     /** The {@code lr} that gives each model size its own peak LR. */
     public static final String KAPLAN = "kaplan";
     /** File holding the options a run was started with. */
@@ -150,11 +158,23 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
      * @return where the run ended
      */
     public Trainer.Result run(boolean progress) {
+        return run(progress, line -> { });
+    }
+
+    /**
+     * Trains, or resumes when {@code out} holds a checkpoint of the same options.
+     *
+     * @param progress whether to draw progress bars
+     * @param status   receives the memory estimate and the micro-batch chosen
+     * @return where the run ended
+     */
+    public Trainer.Result run(boolean progress, java.util.function.Consumer<String> status) {
         if (staging != null) {
             throw new IllegalStateException("a staged run: call runStaged");
         }
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
         checkLr();
+        checkMemory();
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
                 attnDropout);
@@ -168,7 +188,9 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         ModelConfig cfg = base.withVocabSize(tok.vocabSize());
         int[] train = tok.encode(text.train());
         int[] val = tok.encode(text.val());
-        Trainer trainer = new Trainer(tc, AdamConfig.defaults(), train, val, out, progress);
+        MicroBatch micro = microBatchFor(cfg);
+        status.accept(micro.describe());
+        Trainer trainer = new Trainer(tc, AdamConfig.defaults(), train, val, out, progress).microBatch(micro.microBatch());
         if (Trainer.canResume(out)) {
             return trainer.resume();
         }
@@ -185,6 +207,28 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         LrSchedule schedule = new LrSchedule(peakLr(cfg), warmup, steps, LrSchedule.Decay.COSINE, 0.1);
         TrainingState fresh = TrainingState.fresh(cfg, GptInit.init(cfg, seed, DataType.FLOAT), schedule);
         return trainer.run(fresh, 0, 0);
+    }
+
+    /**
+     * @param cfg a model this job trains
+     * @return the micro-batch given, or the largest that fits the memory budget with {@code cfg}
+     */
+    MicroBatch microBatchFor(ModelConfig cfg) {
+        if (microBatch != null) {
+            return MicroBatch.given(microBatch, batch, cfg, dropout, attnDropout);
+        }
+        MicroBatch.Budget b = memoryGb != null ? new MicroBatch.Budget((long) (memoryGb * 1e9), "--memory-gb")
+                : MicroBatch.detectBudget();
+        return MicroBatch.choose(batch, cfg, dropout, attnDropout, b.bytes(), b.source());
+    }
+
+    private void checkMemory() {
+        if (memoryGb != null && !(memoryGb > 0 && Double.isFinite(memoryGb))) {
+            throw new IllegalArgumentException("--memory-gb must be a positive number, found " + memoryGb);
+        }
+        if (microBatch != null) {
+            MicroBatch.given(microBatch, batch, ModelConfig.preset("micro"), 0, 0);
+        }
     }
 
     private void checkLr() {
@@ -231,6 +275,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         }
         DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
         checkLr();
+        checkMemory();
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         GrowthOperators ops = GrowthOperators.discover();
         staging.plan(ops, base);   // a bad plan fails before any data is read
@@ -249,6 +294,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         if (perSize) {
             run.perSizeLr();
         }
+        run.microBatch(this::microBatchFor);
         ModelConfig first = plan.shapes().get(0);
         return run.run(() -> TrainingState.fresh(first, GptInit.init(first, seed, DataType.FLOAT), run.schedule(1)));
     }
@@ -261,7 +307,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     private TrainJob withoutPaths() {
         return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, attnDropout,
                 warmup,
-                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging);
+                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging, microBatch, null);
     }
 
     /** A run started from a checkpoint uses the BPE saved beside it, not a new one. */

@@ -336,6 +336,45 @@ public class StagedCliTest {
         assertEquals(Files.readAllBytes(ckpt), before);
     }
 
+    @Test
+    public void microBatchesTrainLikeWholeBatchesAndTheChoiceIsPrinted() throws IOException {
+        Path whole = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(trainArgs(whole, 8));
+        a.addAll(List.of("--micro-batch", "4"));
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        Path split = Files.createTempDirectory("run");
+        a = new ArrayList<>(trainArgs(split, 8));
+        a.addAll(List.of("--micro-batch", "2"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        } finally {
+            System.setOut(old);
+        }
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("micro-batch 2 × 2 pass(es) per step (given)"),
+                out.toString(StandardCharsets.UTF_8));
+        assertTrue(Files.readString(split.resolve(TrainJob.OPTIONS)).contains("\"microBatch\" : 2"));
+        List<TrainLog.Row> w = TrainLog.read(whole.resolve(Trainer.LOG));
+        List<TrainLog.Row> m = TrainLog.read(split.resolve(Trainer.LOG));
+        for (int i = 0; i < w.size(); i++) {   // the same run to float round-off
+            assertEquals(m.get(i).valLoss(), w.get(i).valLoss(), 1e-4 * w.get(i).valLoss());
+        }
+        // a micro-batch that does not divide the batch, and a budget too small for one sequence, are one error each
+        Path bad = Files.createTempDirectory("run").resolve("never");
+        a = new ArrayList<>(trainArgs(bad, 4));
+        a.addAll(List.of("--micro-batch", "3"));
+        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("--micro-batch 3: must divide the batch of 4"), (String) r[1]);
+        a = new ArrayList<>(trainArgs(bad, 4));
+        a.addAll(List.of("--memory-gb", "0.0000001"));
+        r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("--memory-gb"), (String) r[1]);
+    }
+
     private static Process child(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));

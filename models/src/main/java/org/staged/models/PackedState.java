@@ -78,6 +78,11 @@ public final class PackedState {
         grad.assign(0);
     }
 
+    /** Multiplies every gradient by {@code factor} (one op): the mean over a step's micro-batches. */
+    public void scaleGrads(double factor) {
+        grad.muli(factor);
+    }
+
     /** @return whether every gradient entry is finite (one reduction) */
     public boolean gradsFinite() {
         return BooleanIndexing.and(grad, Conditions.isFinite());

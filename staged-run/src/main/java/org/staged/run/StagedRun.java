@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.staged.api.AtomicFiles;
@@ -28,6 +29,7 @@ import org.staged.api.growth.GrowthSpec;
 import org.staged.models.AdamConfig;
 import org.staged.models.train.Checkpoint;
 import org.staged.models.train.CheckpointException;
+import org.staged.models.train.MicroBatch;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
@@ -74,6 +76,7 @@ public final class StagedRun {
     private long stageCap;
     private long rewarmSteps;
     private boolean perSizeLr;
+    private Function<ModelConfig, MicroBatch> microBatchRule;   // null: whole batches
     private boolean snapshots;
     private Predicate<TrainLog.Row> lastStop = r -> false;
     private String presetHash = "";
@@ -198,6 +201,18 @@ public final class StagedRun {
                 : schedule;
     }
 
+    /**
+     * Splits each stage's batch into micro-batches chosen for that stage's model (a grown model needs more
+     * memory per sequence), announced through {@link #status} when the stage starts.
+     *
+     * @param rule the micro-batch for a model shape
+     * @return this run
+     */
+    public StagedRun microBatch(Function<ModelConfig, MicroBatch> rule) {
+        this.microBatchRule = rule;
+        return this;
+    }
+
     /** Keeps every checkpoint as a snapshot, so runs grown after the fact can start from any of them. */
     public StagedRun keepSnapshots() {
         this.snapshots = true;
@@ -289,7 +304,10 @@ public final class StagedRun {
                 }
                 return fired[0] != null;
             };
-            Trainer trainer = trainer(end).stage(k, (ObjectNode) tags).stopWhen(stop).onRow(r -> haltAt("row:" + r.step()));
+            if (microBatchRule != null) {
+                status.accept("stage " + k + " " + microBatchRule.apply(plan.shapes().get(k - 1)).describe());
+            }
+            Trainer trainer = trainer(end, plan.shapes().get(k - 1)).stage(k, (ObjectNode) tags).stopWhen(stop).onRow(r -> haltAt("row:" + r.step()));
             Trainer.Result r;
             if (resuming) {
                 long at = tags.get("run_step").asLong();
@@ -358,7 +376,7 @@ public final class StagedRun {
         TrainingState grown = GrowthOperators.growChecked(registry.stage(pg.spec()), before, spec);
         haltAt("grown");
         double lossBefore = lastRow().valLoss();
-        double lossAfter = trainer(r.step() + 1).validationLoss(grown);
+        double lossAfter = trainer(r.step() + 1, grown.config()).validationLoss(grown);
         Growth g = new Growth(k, pg.spec(), r.step(), before.scheduleStep(), grown.scheduleStep(), pg.rho(),
                 pg.tauGrowth(), slope, why, lossBefore, lossAfter);
         while (growths.size() >= k) {   // a growth redone after a crash replaces its earlier record
@@ -421,10 +439,13 @@ public final class StagedRun {
         return tags;
     }
 
-    private Trainer trainer(long endStep) {
+    private Trainer trainer(long endStep, ModelConfig model) {
         TrainConfig c = new TrainConfig(train.batchSize(), endStep, train.evalEvery(), train.evalBatches(),
                 train.checkpointEvery(), train.seed(), train.dropout(), train.attnDropout());
         Trainer t = new Trainer(c, adam, trainTokens, valTokens, dir, progress);
+        if (microBatchRule != null) {
+            t.microBatch(microBatchRule.apply(model).microBatch());
+        }
         return snapshots ? t.keepSnapshots() : t;
     }
 

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.io.IOException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.staged.api.TrainingState;
 import org.staged.models.Adam;
 import org.staged.models.AdamConfig;
@@ -39,6 +41,7 @@ public final class Trainer {
     private double lossMean = Double.NaN;   // running mean of the training loss the guard compares with
     private long spikesSkipped;
     private int stage = 1;
+    private int microBatch;          // sequences per forward/backward pass; 0: the whole batch
     private ObjectNode tags = JSON.createObjectNode();
 
     /**
@@ -105,6 +108,23 @@ public final class Trainer {
             throw new IllegalArgumentException("spike guard factor must be a number above 1, found " + factor);
         }
         this.spikeFactor = factor;
+        return this;
+    }
+
+    /**
+     * Splits each step's batch into passes of {@code sequences}, whose gradients are summed and then averaged
+     * before the one optimizer step: the same update as the whole batch up to float round-off, in the memory
+     * of one micro-batch. Validation runs in passes of the same size.
+     *
+     * @param sequences sequences per pass, a divisor of the batch
+     * @return this trainer
+     */
+    public Trainer microBatch(int sequences) {
+        if (sequences < 1 || cfg.batchSize() % sequences != 0) {
+            throw new IllegalArgumentException("micro-batch " + sequences + " must divide the batch of "
+                    + cfg.batchSize() + " sequences");
+        }
+        this.microBatch = sequences == cfg.batchSize() ? 0 : sequences;
         return this;
     }
 
@@ -230,9 +250,7 @@ public final class Trainer {
             while (runStep < cfg.steps()) {
                 TokenBatches.Batch b = batches.next();
                 double lr = s.lr();
-                ps.zeroGrads();
-                gpt.setDropout(cfg.dropout(), cfg.attnDropout(), cfg.seed() * 1_000_003L + s.step());   // same masks after a resume
-                double loss = gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
+                double loss = lossAndGradients(gpt, ps, b, s.step());
                 if (!Double.isFinite(loss) || !ps.gradsFinite()) {   // stop before the update spoils the state
                     throw diverged(runStep + 1, Double.isFinite(loss) ? "a non-finite gradient (training loss "
                             + loss + ")" : "training loss " + loss, lastSaved);
@@ -288,6 +306,33 @@ public final class Trainer {
         return new Result(s, runStep, tokens, flops, lastVal, batches.epoch(), batches.cursor());
     }
 
+    /**
+     * One step's loss and gradients (into {@code ps}), over the whole batch or as the mean of its micro-batches.
+     * Each pass draws its dropout masks from (seed, step, pass), so a resumed run draws the same ones.
+     */
+    double lossAndGradients(Gpt gpt, PackedState ps, TokenBatches.Batch b, long step) {
+        ps.zeroGrads();
+        long seed = cfg.seed() * 1_000_003L + step;
+        if (microBatch == 0 || b.inputs().size(0) % microBatch != 0) {   // the latter only on a corpus under one batch
+            gpt.setDropout(cfg.dropout(), cfg.attnDropout(), seed);
+            return gpt.lossAndGradients(b.inputs(), b.targets(), ps.grads());
+        }
+        int passes = (int) (b.inputs().size(0) / microBatch);
+        double loss = 0;
+        for (int i = 0; i < passes; i++) {
+            gpt.setDropout(cfg.dropout(), cfg.attnDropout(), seed + i * 0x9E3779B97F4A7C15L);
+            loss += gpt.lossAndGradients(rows(b.inputs(), i), rows(b.targets(), i), ps.grads());
+        }
+        ps.scaleGrads(1.0 / passes);   // every pass holds as many tokens, so the mean of means is the batch mean
+        return loss / passes;
+    }
+
+    /** Rows [i·micro, (i+1)·micro) of a [B, T] batch, as a contiguous array. */
+    private INDArray rows(INDArray batch, int i) {
+        return batch.get(NDArrayIndex.interval((long) i * microBatch, (long) (i + 1) * microBatch),
+                NDArrayIndex.all()).dup();
+    }
+
     private DivergenceException diverged(long step, String what, long lastSaved) {
         return new DivergenceException(step, "the run diverged at step " + step + ": " + what + "; "
                 + (lastSaved >= 0 ? "the last good checkpoint is " + runDir.resolve(CHECKPOINT) + " (step " + lastSaved
@@ -331,7 +376,14 @@ public final class Trainer {
         double[] losses = new double[n];
         for (int i = 0; i < n; i++) {
             TokenBatches.Batch b = v.next();
-            losses[i] = gpt.loss(b.inputs(), b.targets());
+            if (microBatch == 0 || b.inputs().size(0) % microBatch != 0) {
+                losses[i] = gpt.loss(b.inputs(), b.targets());
+            } else {
+                int passes = (int) (b.inputs().size(0) / microBatch);
+                for (int j = 0; j < passes; j++) {
+                    losses[i] += gpt.loss(rows(b.inputs(), j), rows(b.targets(), j)) / passes;
+                }
+            }
         }
         return losses;
     }
