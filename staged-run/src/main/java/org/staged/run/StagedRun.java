@@ -32,6 +32,8 @@ import org.staged.models.train.CheckpointException;
 import org.staged.models.train.MicroBatch;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
+import org.staged.models.train.TrainingData;
+import org.staged.models.train.TrainingStream;
 import org.staged.models.train.Trainer;
 
 /**
@@ -67,7 +69,7 @@ public final class StagedRun {
     private final LrSchedule schedule;
     private final TrainConfig train;
     private final AdamConfig adam;
-    private final int[] trainTokens;
+    private final TrainingData trainTokens;
     private final int[] valTokens;
     private final Path dir;
     private final boolean progress;
@@ -156,6 +158,24 @@ public final class StagedRun {
      * @param registry    the growth operators
      */
     public StagedRun(Plan plan, LrSchedule schedule, TrainConfig train, AdamConfig adam, int[] trainTokens,
+                     int[] valTokens, Path dir, boolean progress, GrowthOperators registry) {
+        this(plan, schedule, train, adam, TrainingData.of(trainTokens), valTokens, dir, progress, registry);
+    }
+
+    /**
+     * As the other constructor, with the training corpus streamed (e.g. from token shards).
+     *
+     * @param plan        the stages
+     * @param schedule    the target's learning-rate schedule, which every stage follows
+     * @param train       batch, evaluation and checkpoint cadence, seed and dropout (its step count is unused)
+     * @param adam        optimizer settings
+     * @param trainTokens training corpus
+     * @param valTokens   validation token stream
+     * @param dir         the run's folder
+     * @param progress    whether to draw progress bars
+     * @param registry    the growth operators
+     */
+    public StagedRun(Plan plan, LrSchedule schedule, TrainConfig train, AdamConfig adam, TrainingData trainTokens,
                      int[] valTokens, Path dir, boolean progress, GrowthOperators registry) {
         this.plan = plan;
         this.schedule = schedule;
@@ -314,7 +334,7 @@ public final class StagedRun {
                 TrainLog.read(dir.resolve(Trainer.LOG)).stream().filter(row -> row.step() < at).forEach(rule::replay);
                 r = trainer.resume();
             } else {
-                r = trainer.run(fresh, 0, 0, 0, 0, 0);
+                r = trainer.run(fresh, 0, 0, TrainingStream.Position.START, 0);
                 fresh = null;
             }
             End why = fired[0] != null ? fired[0] : capReason;
@@ -357,7 +377,7 @@ public final class StagedRun {
         Checkpoint.Loaded c = Checkpoint.load(snapshot);
         JsonNode x = c.extra();
         ((ObjectNode) tags.get("provenance")).put("first_stage_from", adopt.toString());
-        ObjectNode extra = Trainer.extra(tags, 1, last, x.get("epoch").asLong(), x.get("cursor").asInt(),
+        ObjectNode extra = Trainer.extra(tags, 1, last, TrainingStream.Position.of(x),
                 x.get("tokens").asLong(), x.get("flops").asDouble(), train.seed());
         Checkpoint.save(dir.resolve(Trainer.CHECKPOINT), c.state(), extra);
         if (snapshots) {
@@ -390,7 +410,7 @@ public final class StagedRun {
         if (firstStageFrom.isTextual()) {
             ((ObjectNode) tags.get("provenance")).set("first_stage_from", firstStageFrom);
         }
-        ObjectNode extra = Trainer.extra(tags, k + 1, r.step(), r.epoch(), r.cursor(), r.tokens(), r.flops(),
+        ObjectNode extra = Trainer.extra(tags, k + 1, r.step(), r.position(), r.tokens(), r.flops(),
                 train.seed());
         Checkpoint.save(dir.resolve(Trainer.CHECKPOINT), grown, extra);
         haltAt("boundary");

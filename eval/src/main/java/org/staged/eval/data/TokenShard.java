@@ -25,12 +25,14 @@ public final class TokenShard {
     private final MappedByteBuffer data;
     private final int version;
     private final long tokens;
+    private final int vocabSize;
 
-    private TokenShard(Path file, MappedByteBuffer data, int version, long tokens) {
+    private TokenShard(Path file, MappedByteBuffer data, int version, long tokens, int vocabSize) {
         this.file = file;
         this.data = data;
         this.version = version;
         this.tokens = tokens;
+        this.vocabSize = vocabSize;
     }
 
     /**
@@ -70,7 +72,8 @@ public final class TokenShard {
     }
 
     /**
-     * Opens a shard, checking its header and length against the file.
+     * Opens a shard, checking its header and length against the file. Tokens are checked against the
+     * vocabulary as they are read, so opening a corpus touches none of its pages.
      *
      * @param file      the shard
      * @param vocabSize tokens must lie below it
@@ -100,21 +103,9 @@ public final class TokenShard {
                 throw new DataException(file + ": offset 8: header says " + count + " tokens (" + expected
                         + " bytes) but the file has " + size + " bytes" + (size < expected ? " (truncated)" : ""));
             }
-            TokenShard s = new TokenShard(file, m, version, count);
-            s.checkBelow(vocabSize);
-            return s;
+            return new TokenShard(file, m, version, count, vocabSize);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-        }
-    }
-
-    private void checkBelow(int vocabSize) {
-        for (long i = 0; i < tokens; i++) {
-            int t = get(i);
-            if (t < 0 || t >= vocabSize) {
-                throw new DataException(file + ": offset " + offset(i) + ": token " + t + " is outside the vocabulary of "
-                        + vocabSize);
-            }
         }
     }
 
@@ -132,12 +123,23 @@ public final class TokenShard {
         return version;
     }
 
+    /** @return the shard's file */
+    public Path file() {
+        return file;
+    }
+
     /**
      * @param i token index
      * @return the token id
+     * @throws DataException naming the file and byte offset when the token lies outside the vocabulary
      */
     public int get(long i) {
         int at = Math.toIntExact(offset(i));
-        return version == 1 ? Short.toUnsignedInt(data.getShort(at)) : data.getInt(at);
+        int t = version == 1 ? Short.toUnsignedInt(data.getShort(at)) : data.getInt(at);
+        if (t < 0 || t >= vocabSize) {
+            throw new DataException(file + ": offset " + at + ": token " + t + " is outside the vocabulary of "
+                    + vocabSize);
+        }
+        return t;
     }
 }

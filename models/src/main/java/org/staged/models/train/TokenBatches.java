@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code seq}, and serves them in batches, shuffled once per epoch with a stream derived from (seed, epoch).
  * The position (epoch, cursor) is all a resumed run needs to continue with the same batches.
  */
-public final class TokenBatches {
+public final class TokenBatches implements TrainingStream {
     private final int[] tokens;
     private final int seq;
     private final int batch;
@@ -76,7 +76,21 @@ public final class TokenBatches {
         cursor = newCursor;
     }
 
+    @Override
+    public Position position() {
+        return new Position(epoch, 0, cursor);
+    }
+
+    @Override
+    public void seek(Position p) {
+        if (p.shard() != 0) {
+            throw new IllegalArgumentException("a position in shard " + p.shard() + " of a corpus held in memory");
+        }
+        seek(p.epoch(), Math.toIntExact(p.cursor()));
+    }
+
     /** @return the next batch; a batch never straddles epochs, the rest of an epoch is skipped */
+    @Override
     public Batch next() {
         if (cursor + batch > count) {
             seek(epoch + 1, 0);

@@ -30,7 +30,7 @@ public final class Trainer {
 
     private final TrainConfig cfg;
     private final AdamConfig adam;
-    private final int[] train;
+    private final TrainingData train;
     private final int[] val;
     private final Path runDir;
     private final boolean progress;
@@ -48,11 +48,10 @@ public final class Trainer {
      * Where a run ended.
      *
      * @param step   the run's step (cumulative over the stages of a staged run)
-     * @param epoch  epoch of the data stream the next step would read
-     * @param cursor sequence index within that epoch
+     * @param position where the next step would read the training data
      */
-    public record Result(TrainingState state, long step, long tokens, double flops, double lastValLoss, long epoch,
-                         int cursor) {
+    public record Result(TrainingState state, long step, long tokens, double flops, double lastValLoss,
+                         TrainingStream.Position position) {
     }
 
     /**
@@ -64,6 +63,18 @@ public final class Trainer {
      * @param progress whether to draw a progress bar on stderr
      */
     public Trainer(TrainConfig cfg, AdamConfig adam, int[] train, int[] val, Path runDir, boolean progress) {
+        this(cfg, adam, TrainingData.of(train), val, runDir, progress);
+    }
+
+    /**
+     * @param cfg      steps, batch, evaluation and checkpoint cadence
+     * @param adam     optimizer settings
+     * @param train    training corpus (in memory, or token shards streamed from disk)
+     * @param val      validation token stream
+     * @param runDir   directory for the log and checkpoint
+     * @param progress whether to draw a progress bar on stderr
+     */
+    public Trainer(TrainConfig cfg, AdamConfig adam, TrainingData train, int[] val, Path runDir, boolean progress) {
         this.cfg = cfg;
         this.adam = adam;
         this.train = train;
@@ -165,7 +176,7 @@ public final class Trainer {
      * @return the final state and totals
      */
     public Result run(TrainingState initial, long tokensBefore, double flopsBefore) {
-        return run(initial, tokensBefore, flopsBefore, 0, 0);
+        return run(initial, tokensBefore, flopsBefore, TrainingStream.Position.START, 0);
     }
 
     /**
@@ -175,12 +186,11 @@ public final class Trainer {
      * @param initial      the state to train
      * @param tokensBefore tokens consumed by earlier stages
      * @param flopsBefore  FLOPs spent by earlier stages
-     * @param epoch        epoch of the data stream to start in
-     * @param cursor       sequence index within that epoch
+     * @param position     where to start reading the training data
      * @return the final state and totals
      */
-    public Result run(TrainingState initial, long tokensBefore, double flopsBefore, long epoch, int cursor) {
-        return run(initial, tokensBefore, flopsBefore, epoch, cursor, 0);
+    public Result run(TrainingState initial, long tokensBefore, double flopsBefore, TrainingStream.Position position) {
+        return run(initial, tokensBefore, flopsBefore, position, 0);
     }
 
     /**
@@ -191,16 +201,14 @@ public final class Trainer {
      * @param initial      the state to train
      * @param tokensBefore tokens consumed by earlier stages
      * @param flopsBefore  FLOPs spent by earlier stages
-     * @param epoch        epoch of the data stream to start in
-     * @param cursor       sequence index within that epoch
+     * @param position     where to start reading the training data
      * @param startStep    steps done by earlier stages
      * @return the final state and totals
      */
-    public Result run(TrainingState initial, long tokensBefore, double flopsBefore, long epoch, int cursor,
+    public Result run(TrainingState initial, long tokensBefore, double flopsBefore, TrainingStream.Position position,
                       long startStep) {
-        TokenBatches batches = new TokenBatches(train, initial.config().contextLength(), cfg.batchSize(), cfg.seed(),
-                true);
-        batches.seek(epoch, cursor);
+        TrainingStream batches = train.open(initial.config().contextLength(), cfg.batchSize(), cfg.seed());
+        batches.seek(position);
         lossMean = Double.NaN;
         spikesSkipped = 0;
         return loop(PackedState.of(initial), batches, startStep, tokensBefore, flopsBefore,
@@ -216,9 +224,8 @@ public final class Trainer {
     public Result resume() {
         Checkpoint.Loaded c = Checkpoint.load(runDir.resolve(CHECKPOINT));
         JsonNode x = c.extra();
-        TokenBatches batches = new TokenBatches(train, c.state().config().contextLength(), cfg.batchSize(),
-                cfg.seed(), true);
-        batches.seek(x.get("epoch").asLong(), x.get("cursor").asInt());
+        TrainingStream batches = train.open(c.state().config().contextLength(), cfg.batchSize(), cfg.seed());
+        batches.seek(TrainingStream.Position.of(x));
         long runStep = x.get("run_step").asLong();
         lossMean = x.path("loss_mean").asDouble(Double.NaN);   // the guard decides on the same numbers after a resume
         spikesSkipped = x.path("spikes_skipped").asLong(0);
@@ -226,7 +233,7 @@ public final class Trainer {
                 x.get("flops").asDouble(), runStep);
     }
 
-    private Result loop(PackedState ps, TokenBatches batches, long runStep, long tokens, double flops, long keep) {
+    private Result loop(PackedState ps, TrainingStream batches, long runStep, long tokens, double flops, long keep) {
         TrainingState s = ps.state();
         int t = s.config().contextLength();
         Gpt gpt = new Gpt(s.config(), s.params());
@@ -243,7 +250,7 @@ public final class Trainer {
             if (keep >= 0) {
                 for (TrainLog.Row r : TrainLog.read(runDir.resolve(LOG))) {
                     if (r.step() == keep && r.stage() == stage && stopRule.test(r)) {   // it had already ended here
-                        return new Result(s, runStep, tokens, flops, r.valLoss(), batches.epoch(), batches.cursor());
+                        return new Result(s, runStep, tokens, flops, r.valLoss(), batches.position());
                     }
                 }
             }
@@ -303,7 +310,7 @@ public final class Trainer {
         if (bar != null) {
             bar.finish();
         }
-        return new Result(s, runStep, tokens, flops, lastVal, batches.epoch(), batches.cursor());
+        return new Result(s, runStep, tokens, flops, lastVal, batches.position());
     }
 
     /**
@@ -396,8 +403,8 @@ public final class Trainer {
         return sum / v.length;
     }
 
-    private ObjectNode extra(long runStep, TokenBatches batches, long tokens, double flops) {
-        ObjectNode x = extra(tags, stage, runStep, batches.epoch(), batches.cursor(), tokens, flops, cfg.seed());
+    private ObjectNode extra(long runStep, TrainingStream batches, long tokens, double flops) {
+        ObjectNode x = extra(tags, stage, runStep, batches.position(), tokens, flops, cfg.seed());
         if (spikeFactor > 0) {
             x.put("loss_mean", lossMean);
             x.put("spikes_skipped", spikesSkipped);
@@ -411,20 +418,18 @@ public final class Trainer {
      * @param tags    the caller's fields (see {@link #stage})
      * @param stage   stage number
      * @param runStep the run's step
-     * @param epoch   epoch of the data stream
-     * @param cursor  sequence index within that epoch
+     * @param position where the training data would be read next
      * @param tokens  tokens consumed so far
      * @param flops   FLOPs spent so far
      * @param seed    data-order seed
      * @return the extra JSON to save with the state
      */
-    public static ObjectNode extra(ObjectNode tags, int stage, long runStep, long epoch, int cursor, long tokens,
-                                   double flops, long seed) {
+    public static ObjectNode extra(ObjectNode tags, int stage, long runStep, TrainingStream.Position position,
+                                   long tokens, double flops, long seed) {
         ObjectNode x = tags.deepCopy();
         x.put("stage", stage);
         x.put("run_step", runStep);
-        x.put("epoch", epoch);
-        x.put("cursor", cursor);
+        position.writeTo(x);
         x.put("tokens", tokens);
         x.put("flops", flops);
         x.put("seed", seed);

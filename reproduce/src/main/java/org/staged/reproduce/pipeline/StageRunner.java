@@ -21,6 +21,7 @@ import org.staged.models.train.Checkpoint;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
 import org.staged.models.train.Trainer;
+import org.staged.models.train.TrainingStream;
 import org.staged.reproduce.preset.Preset;
 import org.staged.run.Plan;
 import org.staged.run.StagedRun;
@@ -71,7 +72,7 @@ final class StageRunner {
     Results.Curve fresh(SeedContext ctx, Path dir, String title, ModelConfig cfg, long steps,
                         Predicate<TrainLog.Row> stop) {
         return train(ctx, dir, title, cfg, s -> steps, stop, () -> new Start(TrainingState.fresh(cfg,
-                GptInit.init(cfg, ctx.seed(), DataType.FLOAT), ctx.schedule()), 0, 0, 0, 0));
+                GptInit.init(cfg, ctx.seed(), DataType.FLOAT), ctx.schedule()), 0, 0, TrainingStream.Position.START));
     }
 
     /**
@@ -91,8 +92,7 @@ final class StageRunner {
             Trainer probe = new Trainer(config(ctx, 1), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, false);
             RunFolders.writeGrowth(dir, spec, snapshot, p, g.scheduleStep(), run.rewarm(), probe.validationLoss(g));
             JsonNode x = l.extra();
-            return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), x.get("epoch").asLong(),
-                    x.get("cursor").asInt());
+            return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), TrainingStream.Position.of(x));
         });
         double lossAfter = RunFolders.readJson(dir.resolve(RunFolders.GROWTH)).get("loss_after").asDouble();
         return new Grown(curve, new Results.Growth(spec, p, p.preGrowth().valLoss(), lossAfter));
@@ -154,7 +154,7 @@ final class StageRunner {
     }
 
     /** A state to start training from, with the data position and totals it carries. */
-    private record Start(TrainingState state, long tokens, double flops, long epoch, int cursor) {
+    private record Start(TrainingState state, long tokens, double flops, TrainingStream.Position position) {
     }
 
     /**
@@ -189,7 +189,7 @@ final class StageRunner {
         if (s == null) {
             trainer.resume();
         } else {
-            trainer.run(s.state(), s.tokens(), s.flops(), s.epoch(), s.cursor());
+            trainer.run(s.state(), s.tokens(), s.flops(), s.position());
         }
         List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
         TrainLog.Row last = rows.get(rows.size() - 1);
