@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.staged.eval.data.DataDir;
+import org.staged.eval.data.ShardPreparer;
 import org.staged.eval.data.DataFetch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code staged data}: fill the data directory. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Manage the data directory.",
-        subcommands = DataCommand.Fetch.class)
+        subcommands = {DataCommand.Fetch.class, DataCommand.Prepare.class})
 public final class DataCommand implements Runnable {
     @Override
     public void run() {
@@ -44,6 +45,45 @@ public final class DataCommand implements Runnable {
             DataFetch fetch = new DataFetch(root, DataFetch.EVAL_SHA256, System.out::println);
             List<String> written = from != null ? fetch.fromMirror(from) : fetch.download(c4Shards);
             System.out.printf("%d files in %s%n", written.size(), root.toAbsolutePath());
+            return 0;
+        }
+    }
+
+    /** {@code staged data prepare}: tokenize training sources once into token shards. */
+    @Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Tokenize training sources once into a folder of token shards in llm.c's layout "
+                    + "(train_NNNNNN.bin, a held-out val_000000.bin, shards.json), for train --shards.",
+                    "Folders written by llm.c's data scripts (FineWeb, TinyStories, ...) load as they are."})
+    static final class Prepare implements Callable<Integer> {
+        @Option(names = "--tokenizer", description = "byte, gpt2 or bpe:N (default: ${DEFAULT-VALUE})")
+        String tokenizer = "gpt2";
+        @Option(names = "--sources", split = ",", description = "training sources under train/ "
+                + "(default: ${DEFAULT-VALUE})")
+        List<String> sources = List.of("wikipedia_en", "gutenberg_en");
+        @Option(names = {"-o", "--out"}, required = true, description = "folder to create")
+        Path out;
+        @Option(names = "--data-dir", description = "data directory (default: $STAGED_DATA_DIR, else ./data)")
+        Path dataDir;
+        @Option(names = "--shard-tokens", description = "tokens per training shard (default: ${DEFAULT-VALUE})")
+        long shardTokens = 50_000_000;
+        @Option(names = "--val-tokens", description = "tokens held out for validation, whole documents from the "
+                + "start (default: ${DEFAULT-VALUE})")
+        long valTokens = 1_000_000;
+        @Option(names = "--max-chars", description = "characters to read over all sources (default: all)")
+        long maxChars = 0;
+        @Option(names = "--bpe-chars", description = "characters a bpe:N tokenizer is trained on "
+                + "(default: ${DEFAULT-VALUE})")
+        long bpeChars = 8_000_000;
+        @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+        boolean quiet;
+
+        @Override
+        public Integer call() {
+            ShardPreparer.Summary s = new ShardPreparer(DataDir.resolve(dataDir), sources, tokenizer, shardTokens,
+                    valTokens, maxChars, bpeChars, !quiet).prepare(out);
+            System.out.printf(java.util.Locale.ROOT, "%,d characters → %,d training tokens in %d shard(s) and %,d "
+                            + "validation tokens in %s (%.1f s, %.1f MB/s)%n", s.chars(), s.trainTokens(), s.shards(),
+                    s.valTokens(), s.dir(), s.seconds(), s.mbPerSecond());
             return 0;
         }
     }

@@ -33,6 +33,9 @@ public final class TrainCommand implements Callable<Integer> {
     Path dataDir;
     @Option(names = "--sources", split = ",", description = "training sources under train/ (default: ${DEFAULT-VALUE})")
     List<String> sources = List.of("wikipedia_en", "gutenberg_en");
+    @Option(names = "--shards", description = "a folder of token shards (from staged data prepare, or llm.c's "
+            + "scripts) to stream instead of reading --sources; its tokenizer is used")
+    Path shards;
     @Option(names = "--max-chars", description = "characters of training text to read (default: ${DEFAULT-VALUE})")
     long maxChars = 8_000_000;
     @Option(names = "--val-fraction", description = "held-out fraction for validation (default: ${DEFAULT-VALUE})")
@@ -120,11 +123,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Bench.setThreads(threads);
         TrainJob job = new TrainJob(config, new TrainJob.Shape(dModel, nHead, nLayer, context), dataDir, sources, maxChars, valFraction,
-                tokenizer != null ? tokenizer : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout, attnDropout,
+                tokenizer != null ? tokenizer : shards != null ? TrainJob.shardTokenizer(shards)
+                        : TrainJob.defaultTokenizer(config), steps, batch, lr, dropout, attnDropout,
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
                 out != null ? out : Path.of("runs", config), init, stages == null ? null
                 : new TrainJob.Staging(stages, constants, tauGrowth, rho, tauOpt, budgetSteps, budgetTokens, budgetPfDays,
-                stageCap, rewarm), microBatch, memoryGb);
+                stageCap, rewarm), microBatch, memoryGb, shards);
         if (stages != null) {
             StagedRun.Outcome o = job.runStaged(!quiet, System.out::println);
             System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));

@@ -13,6 +13,8 @@ import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
 import org.staged.eval.data.DataDir;
+import org.staged.eval.data.ShardPreparer;
+import org.staged.eval.data.TokenShards;
 import org.staged.eval.data.TrainingText;
 import org.staged.eval.text.Tokenizer;
 import org.staged.eval.text.Tokenizers;
@@ -22,6 +24,7 @@ import org.staged.models.train.Checkpoint;
 import org.staged.models.train.CheckpointException;
 import org.staged.models.train.MicroBatch;
 import org.staged.models.train.TrainConfig;
+import org.staged.models.train.TrainingData;
 import org.staged.models.train.Trainer;
 import org.staged.api.growth.GrowthOperators;
 import org.staged.run.Budget;
@@ -61,13 +64,15 @@ import org.staged.schedule.PracticalConstants;
  *                        fits {@code memoryGb}
  * @param memoryGb        memory budget for choosing the micro-batch; null: what the backend reports (not part of
  *                        the run's options: a resumed run may choose again)
+ * @param shards          a folder of token shards to stream instead of reading {@code sources}, or null
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
                        String tokenizer, long steps, int batch, String lr, double dropout, double attnDropout,
                        long warmup, int evalEvery,
                        int evalBatches, int checkpointEvery, long seed, Path out, Path init, Staging staging,
                        @JsonInclude(JsonInclude.Include.NON_NULL) Integer microBatch,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) Double memoryGb) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Double memoryGb,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Path shards) {
     /** The {@code lr} that gives each model size its own peak LR. */
     public static final String KAPLAN = "kaplan";
     /** File holding the options a run was started with. */
@@ -172,7 +177,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         if (staging != null) {
             throw new IllegalStateException("a staged run: call runStaged");
         }
-        DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
+        DataDir dir = shards == null ? DataDir.resolve(dataDir) : null;   // fail before writing anything
         checkLr();
         checkMemory();
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
@@ -180,17 +185,16 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
                 attnDropout);
         AtomicFiles.refuseOverwrite(out.resolve(Trainer.CHECKPOINT), "the run's checkpoint", init, "--init");
         checkOptions();
-        TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
         if (init != null) {
             inheritTokenizer();
         }
-        Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
+        Corpus corpus = corpus(dir, base.contextLength(), status);
+        Tokenizer tok = corpus.tokenizer();
         ModelConfig cfg = base.withVocabSize(tok.vocabSize());
-        int[] train = tok.encode(text.train());
-        int[] val = tok.encode(text.val());
         MicroBatch micro = microBatchFor(cfg);
         status.accept(micro.describe());
-        Trainer trainer = new Trainer(tc, AdamConfig.defaults(), train, val, out, progress).microBatch(micro.microBatch());
+        Trainer trainer = new Trainer(tc, AdamConfig.defaults(), corpus.train(), corpus.val(), out, progress)
+                .microBatch(micro.microBatch());
         if (Trainer.canResume(out)) {
             return trainer.resume();
         }
@@ -273,23 +277,23 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
             throw new IllegalArgumentException("--init and --stages: a staged run trains its original model from "
                     + "scratch; grow a checkpoint with staged grow instead");
         }
-        DataDir dir = DataDir.resolve(dataDir);   // fail before writing anything
+        DataDir dir = shards == null ? DataDir.resolve(dataDir) : null;   // fail before writing anything
         checkLr();
         checkMemory();
         ModelConfig base = shape.applyTo(ModelConfig.preset(preset));
         GrowthOperators ops = GrowthOperators.discover();
         staging.plan(ops, base);   // a bad plan fails before any data is read
         checkOptions();
-        TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
-        Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
+        Corpus corpus = corpus(dir, base.contextLength(), status);
+        Tokenizer tok = corpus.tokenizer();
         Plan plan = staging.plan(ops, base.withVocabSize(tok.vocabSize()));
         boolean perSize = KAPLAN.equals(lr);
         LrSchedule schedule = new LrSchedule(perSize ? peakLr(plan.shapes().get(plan.shapes().size() - 1)) : peakLr(null),
                 warmup, steps, LrSchedule.Decay.COSINE, 0.1);
         TrainConfig tc = new TrainConfig(batch, steps, evalEvery, evalBatches, checkpointEvery, seed, dropout,
                 attnDropout);
-        StagedRun run = new StagedRun(plan, schedule, tc, AdamConfig.defaults(), tok.encode(text.train()),
-                tok.encode(text.val()), out, progress, ops).budget(staging.budget()).stageCap(staging.stageCap())
+        StagedRun run = new StagedRun(plan, schedule, tc, AdamConfig.defaults(), corpus.train(), corpus.val(), out,
+                progress, ops).budget(staging.budget()).stageCap(staging.stageCap())
                 .rewarm(staging.rewarm()).status(status);
         if (perSize) {
             run.perSizeLr();
@@ -297,6 +301,63 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         run.microBatch(this::microBatchFor);
         ModelConfig first = plan.shapes().get(0);
         return run.run(() -> TrainingState.fresh(first, GptInit.init(first, seed, DataType.FLOAT), run.schedule(1)));
+    }
+
+    /**
+     * The training and validation tokens and the tokenizer that made them.
+     *
+     * @param tokenizer the tokenizer
+     * @param train     training corpus (in memory, or shards streamed from disk)
+     * @param val       validation tokens
+     */
+    record Corpus(Tokenizer tokenizer, TrainingData train, int[] val) {
+    }
+
+    /** Reads and tokenizes the sources, or opens the shards (with the tokenizer they were prepared with). */
+    private Corpus corpus(DataDir dir, int context, java.util.function.Consumer<String> status) {
+        if (shards == null) {
+            TrainingText text = TrainingText.load(dir, sources, maxChars, valFraction, seed);
+            Tokenizer tok = Tokenizers.create(tokenizer, text::train, out);
+            return new Corpus(tok, TrainingData.of(tok.encode(text.train())), tok.encode(text.val()));
+        }
+        String prepared = shardTokenizer(shards);
+        if (!prepared.equals(tokenizer)) {
+            throw new IllegalArgumentException("--tokenizer " + tokenizer + ": the shards in " + shards + " were "
+                    + "prepared with " + prepared);
+        }
+        Path bpe = shards.resolve(Tokenizers.FILE);
+        try {
+            if (Files.exists(bpe) && !Files.exists(out.resolve(Tokenizers.FILE))) {
+                Files.createDirectories(out);
+                Files.copy(bpe, out.resolve(Tokenizers.FILE));
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(out + ": cannot copy the tokenizer of " + shards + ": " + e.getMessage(), e);
+        }
+        Tokenizer tok = Tokenizers.create(tokenizer, () -> {
+            throw new IllegalArgumentException(shards + ": no " + Tokenizers.FILE + " for " + tokenizer);
+        }, out);
+        TokenShards data = TokenShards.open(shards, tok.vocabSize()).onNotice(status);
+        status.accept(String.format(java.util.Locale.ROOT, "training data: %,d tokens in %d shard(s) of %s",
+                data.trainTokens(), data.trainShards().size(), shards));
+        return new Corpus(tok, data, data.validationTokens((long) evalBatches * batch * context + 1));
+    }
+
+    /**
+     * @param shards a folder of token shards
+     * @return the tokenizer its manifest names, or {@code gpt2} for a folder without one (llm.c's scripts write
+     *         GPT-2 tokens)
+     */
+    static String shardTokenizer(Path shards) {
+        Path manifest = shards.resolve(ShardPreparer.MANIFEST);
+        if (!Files.exists(manifest)) {
+            return "gpt2";
+        }
+        try {
+            return JSON.readTree(manifest.toFile()).path("tokenizer").asText("gpt2");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(manifest + ": cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** Writes run.json, or checks that an existing one matches these options. */
@@ -307,7 +368,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     private TrainJob withoutPaths() {
         return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, attnDropout,
                 warmup,
-                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging, microBatch, null);
+                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging, microBatch, null, null);
     }
 
     /** A run started from a checkpoint uses the BPE saved beside it, not a new one. */

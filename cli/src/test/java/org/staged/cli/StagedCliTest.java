@@ -375,6 +375,45 @@ public class StagedCliTest {
         assertTrue(((String) r[1]).contains("--memory-gb"), (String) r[1]);
     }
 
+    @Test
+    public void preparedShardsTrainAndResumeAndAPreparedFolderIsNotOverwritten() throws IOException {
+        Path shards = Files.createTempDirectory("prep").resolve("demo-bpe");
+        String[] prepare = {"data", "prepare", "--tokenizer", "bpe:300", "--sources", "demo", "--data-dir",
+                data.toString(), "--shard-tokens", "3000", "--val-tokens", "500", "--bpe-chars", "20000", "-q", "-o",
+                shards.toString()};
+        assertEquals(StagedCli.run(prepare), 0);
+        try (var files = Files.list(shards)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+            assertTrue(names.contains("val_000000.bin") && names.contains("train_000001.bin")
+                    && names.contains("train_000002.bin") && names.contains("shards.json")
+                    && names.contains("tokenizer.json"), names.toString());
+        }
+        Object[] r = runCapturingErr(prepare);
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("already exists"), (String) r[1]);
+
+        Path run = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(List.of("train", "-c", "micro", "--shards", shards.toString(), "--steps", "8",
+                "--batch", "4", "--eval-every", "2", "--checkpoint-every", "4", "--eval-batches", "2", "--threads", "1",
+                "-q", "-o", run.toString()));
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        var state = org.staged.models.train.Checkpoint.load(run.resolve(Trainer.CHECKPOINT)).state();
+        int prepared = new com.fasterxml.jackson.databind.ObjectMapper().readTree(shards.resolve("shards.json").toFile())
+                .get("vocab_size").asInt();
+        assertTrue(prepared > 256 && prepared <= 300, "a BPE of at most 300 tokens: " + prepared);
+        assertEquals(state.config().vocabSize(), prepared, "the shards' tokenizer");
+        assertEquals(Files.readAllBytes(run.resolve("tokenizer.json")), Files.readAllBytes(shards.resolve("tokenizer.json")));
+        assertEquals(TrainLog.read(run.resolve(Trainer.LOG)).size(), 4);
+        byte[] done = Files.readAllBytes(run.resolve(Trainer.CHECKPOINT));
+        assertEquals(StagedCli.run(a.toArray(String[]::new)), 0, "the same command resumes the finished run");
+        assertEquals(Files.readAllBytes(run.resolve(Trainer.CHECKPOINT)), done);
+        a.set(a.size() - 1, Files.createTempDirectory("run").toString());
+        a.addAll(List.of("--tokenizer", "byte"));
+        r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("were prepared with bpe:" + prepared), (String) r[1]);
+    }
+
     private static Process child(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));

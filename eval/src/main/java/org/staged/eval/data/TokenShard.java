@@ -42,8 +42,20 @@ public final class TokenShard {
      * @param tokens token ids, each in [0, 2^31)
      */
     public static void write(Path file, int[] tokens) {
+        write(file, tokens, tokens.length);
+    }
+
+    /**
+     * Writes the first {@code n} of {@code tokens} as a shard, atomically.
+     *
+     * @param file   destination
+     * @param tokens token ids, each in [0, 2^31)
+     * @param n      how many to write
+     */
+    public static void write(Path file, int[] tokens, int n) {
         int max = 0;
-        for (int t : tokens) {
+        for (int i = 0; i < n; i++) {
+            int t = tokens[i];
             if (t < 0) {
                 throw new IllegalArgumentException(file + ": negative token id " + t);
             }
@@ -53,10 +65,11 @@ public final class TokenShard {
         int width = version == 1 ? 2 : 4;
         AtomicFiles.write(file, out -> {
             ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            h.putInt(MAGIC).putInt(version).putInt(tokens.length);
+            h.putInt(MAGIC).putInt(version).putInt(n);
             out.write(h.array());
             ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (int t : tokens) {
+            for (int i = 0; i < n; i++) {
+                int t = tokens[i];
                 if (b.remaining() < width) {
                     out.write(b.array(), 0, b.position());
                     b.clear();
