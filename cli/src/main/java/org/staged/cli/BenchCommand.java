@@ -32,6 +32,27 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", description = "instead of training, time saving a whole training state of each "
             + "--config into this directory, and the memory the save adds (e.g. --checkpoint /tmp --config gpt2-large)")
     java.nio.file.Path checkpointDir;
+    @Option(names = "--input", description = "also time reading training batches of each --config's shape from this "
+            + "folder of token shards, against its training step (the input pipeline's share of a step)")
+    java.nio.file.Path input;
+
+    /** Times {@code next()} of a shard stream with this config's batch shape, after a warm-up. */
+    private String inputLine(String config, int b, double stepSeconds) {
+        ModelConfig cfg = ModelConfig.preset(config);
+        org.staged.models.train.TrainingStream s = org.staged.eval.data.TokenShards
+                .open(input, Integer.MAX_VALUE).onNotice(n -> { }).open(cfg.contextLength(), b, 1);
+        for (int i = 0; i < 50; i++) {
+            s.next();
+        }
+        int n = 500;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            s.next();
+        }
+        double ms = (System.nanoTime() - t0) / 1e6 / n;
+        return String.format(java.util.Locale.ROOT, "BENCH input config=%s batch=%d ms_per_batch=%.3f "
+                + "share_of_step=%.4f%%", config, b, ms, 100 * ms / 1e3 / stepSeconds);
+    }
 
     @Override
     public Integer call() {
@@ -65,7 +86,11 @@ public final class BenchCommand implements Callable<Integer> {
         for (String c : configs) {
             System.gc(); // off-heap buffers of the previous config are freed only by a collection
             int b = batch != null ? batch : Bench.referenceBatch(c);
-            System.out.println(Bench.run(c, b, warmup, steps, threads, peak).line());
+            Bench.Result r = Bench.run(c, b, warmup, steps, threads, peak);
+            System.out.println(r.line());
+            if (input != null) {
+                System.out.println(inputLine(c, b, r.medianStepS()));
+            }
         }
         return 0;
     }

@@ -103,11 +103,11 @@ public final class ShardPreparer {
             Tokenizer tok = Tokenizers.create(tokenizer,
                     () -> TrainingText.load(data, sources, bpeChars, 0.01, 1).train(), partial);
             long start = System.nanoTime();
-            long total = maxChars > 0 ? maxChars : files.stream().mapToLong(ShardPreparer::size).sum();
-            Writer w = new Writer(partial, progress ? new ProgressBar("prepare chars", total) : null, total, start);
+            long total = files.stream().mapToLong(ShardPreparer::size).sum();   // bytes on disk, compressed or not
+            Writer w = new Writer(partial, progress ? new ProgressBar("prepare bytes", total) : null, total, start);
             for (Path f : files) {
                 TextFiles.forEachDocument(f, doc -> w.add(tok.encode(doc + "\n\n"), doc.length() + 2)
-                        && (maxChars == 0 || w.chars < maxChars));
+                        && (maxChars == 0 || w.chars < maxChars), w.bytesRead);
                 if (maxChars > 0 && w.chars >= maxChars) {
                     break;
                 }
@@ -146,6 +146,7 @@ public final class ShardPreparer {
         private long trainTokens;
         private long chars;
         private int shard;
+        private final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
 
         Writer(Path dir, ProgressBar bar, long total, long start) {
             this.dir = dir;
@@ -181,7 +182,7 @@ public final class ShardPreparer {
             }
             if (bar != null) {
                 double s = (System.nanoTime() - start) / 1e9;
-                bar.update(Math.min(chars, total), String.format(Locale.ROOT, "%.1f MB/s, %,d tokens",
+                bar.update(Math.min(bytesRead.get(), total), String.format(Locale.ROOT, "%.1f MB/s of text, %,d tokens",
                         chars / 1e6 / s, trainTokens + n + valCount));
             }
             return true;

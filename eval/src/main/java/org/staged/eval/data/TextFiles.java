@@ -30,8 +30,29 @@ public final class TextFiles {
      * @throws DataException naming the file and line of a malformed JSON line
      */
     public static void forEachDocument(Path file, Predicate<String> sink) {
+        forEachDocument(file, sink, new java.util.concurrent.atomic.AtomicLong());
+    }
+
+    /**
+     * As {@link #forEachDocument(Path, Predicate)}, counting the bytes read from the file (compressed, for a
+     * {@code .gz}) into {@code bytesRead}: what a progress bar over files can show.
+     *
+     * @param file      the file
+     * @param sink      receives each document's text; returns false to stop early
+     * @param bytesRead incremented as the file is read
+     */
+    public static void forEachDocument(Path file, Predicate<String> sink, java.util.concurrent.atomic.AtomicLong bytesRead) {
         String name = file.getFileName().toString();
-        try (InputStream raw = Files.newInputStream(file);
+        try (InputStream raw = new java.io.FilterInputStream(Files.newInputStream(file)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        bytesRead.addAndGet(n);
+                    }
+                    return n;
+                }
+            };
              InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
              BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
             if (!name.endsWith(".jsonl") && !name.endsWith(".jsonl.gz")) {
