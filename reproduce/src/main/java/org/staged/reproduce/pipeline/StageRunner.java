@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.api.TrainingState;
 import org.staged.api.growth.GrowthOperators;
@@ -64,6 +65,11 @@ final class StageRunner {
                 tr.dropout(), tr.attnDropout());
     }
 
+    /** The schedule {@code model} trains on: the target's, at the model's own peak LR with {@code train.lr = kaplan}. */
+    private LrSchedule schedule(SeedContext ctx, ModelConfig model) {
+        return preset.training().scheduleFor(ctx.schedule(), model);
+    }
+
     private long tokensPerStep(SeedContext ctx) {
         return (long) preset.training().batch() * ctx.config().contextLength();
     }
@@ -72,7 +78,7 @@ final class StageRunner {
     Results.Curve fresh(SeedContext ctx, Path dir, String title, ModelConfig cfg, long steps,
                         Predicate<TrainLog.Row> stop) {
         return train(ctx, dir, title, cfg, s -> steps, stop, () -> new Start(TrainingState.fresh(cfg,
-                GptInit.init(cfg, ctx.seed(), DataType.FLOAT), ctx.schedule()), 0, 0, TrainingStream.Position.START));
+                GptInit.init(cfg, ctx.seed(), DataType.FLOAT), schedule(ctx, cfg)), 0, 0, TrainingStream.Position.START));
     }
 
     /**
@@ -86,7 +92,7 @@ final class StageRunner {
         long end = ctx.target().steps();
         Results.Curve curve = train(ctx, dir, title, to, start -> Math.min(maxSteps, end - start), stop, () -> {
             Checkpoint.Loaded l = Checkpoint.load(snapshot);
-            GrowthSpec gs = new GrowthSpec(ctx.schedule(), (double) p.growthTarget() / l.state().scheduleStep(),
+            GrowthSpec gs = new GrowthSpec(schedule(ctx, to), (double) p.growthTarget() / l.state().scheduleStep(),
                     run.restart() ? ScheduleContinuation.RESTART : null, run.rewarm());
             TrainingState g = GrowthOperators.growChecked(registry.stage(spec), l.state(), gs);
             Trainer probe = new Trainer(config(ctx, 1), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, false);
@@ -109,13 +115,16 @@ final class StageRunner {
         StagedRun staged = new StagedRun(plan, ctx.schedule(), config(ctx, ctx.target().steps()), AdamConfig.defaults(),
                 ctx.train(), ctx.val(), dir, bars, registry).stageCap(stageCap).rewarm(run.rewarm()).keepSnapshots()
                 .stopLastStageWhen(r -> r.valLoss() <= baselineFinal).adoptFirstStage(original).presetHash(presetHash);
+        if (preset.training().perSizeLr()) {
+            staged.perSizeLr();
+        }
         boolean done = Files.exists(dir.resolve(StagedRun.DONE));
         ModelConfig first = plan.shapes().get(0);
         Progress.Run shown = done ? null : eta.starting(run.label() + " (" + plan.stages() + ", Algorithm 1)",
                 ctx.target().name(), ctx.seed(), first, ctx.target().steps());
         double flopsBefore = done || !Files.exists(dir.resolve(Trainer.LOG)) ? 0 : last(dir).flops();
         StagedRun.Outcome o = staged.status(line -> eta.note(shown, line)).run(() -> TrainingState.fresh(first,
-                GptInit.init(first, ctx.seed(), DataType.FLOAT), ctx.schedule()));
+                GptInit.init(first, ctx.seed(), DataType.FLOAT), staged.schedule(1)));
         List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
         if (shown != null) {
             eta.finished(shown, o.step(), (o.flops() - flopsBefore) / tokensPerStep(ctx), tokensPerStep(ctx));

@@ -47,7 +47,7 @@ public record Preset(String name, String description, Data data, Training traini
 
     /**
      * @param batch         sequences per step
-     * @param lr            peak learning rate
+     * @param lr            peak learning rate (unused with {@code perSizeLr})
      * @param warmup        warmup steps of every schedule
      * @param decaySteps    step at which the cosine decay reaches its floor, or 0 for each target's own steps;
      *                      Kaplan et al. decay over 250k steps, so the paper's curves see a near-constant LR
@@ -56,13 +56,27 @@ public record Preset(String name, String description, Data data, Training traini
      * @param dropout       dropout on embeddings and residual branches (GPT-2: 0.1; it also breaks the
      *                      symmetry of width-grown models)
      * @param attnDropout   dropout on the attention probabilities (GPT-2's attn_pdrop: 0.1; default 0)
+     * @param perSizeLr     {@code train.lr = kaplan}: each model its own peak LR ({@link LrSchedule#kaplanPeakLr}),
+     *                      a grown model its target's
      */
     public record Training(int batch, double lr, long warmup, long decaySteps, int evalEvery, int evalBatches,
-                           double dropout, double attnDropout) {
-        /** @return the LR schedule every run of a target follows */
+                           double dropout, double attnDropout, boolean perSizeLr) {
+        /** @return the LR schedule every run of a target follows, at the target's peak LR */
         public LrSchedule schedule(Target target) {
-            return new LrSchedule(lr, warmup, decaySteps > 0 ? decaySteps : target.steps(), LrSchedule.Decay.COSINE,
+            double peak = perSizeLr ? LrSchedule.kaplanPeakLr(target.config().nonEmbeddingParams()) : lr;
+            return new LrSchedule(peak, warmup, decaySteps > 0 ? decaySteps : target.steps(), LrSchedule.Decay.COSINE,
                     0.1);
+        }
+
+        /**
+         * @param targetSchedule the target's schedule
+         * @param model          a model trained on it (an original, a grown model, the baseline)
+         * @return the schedule {@code model} trains on: the target's, at {@code model}'s own peak with
+         *         {@code perSizeLr}
+         */
+        public LrSchedule scheduleFor(LrSchedule targetSchedule, ModelConfig model) {
+            return perSizeLr ? targetSchedule.withPeakLr(LrSchedule.kaplanPeakLr(model.nonEmbeddingParams()))
+                    : targetSchedule;
         }
     }
 
@@ -160,6 +174,14 @@ public record Preset(String name, String description, Data data, Training traini
         }
     }
 
+    private static double learningRate(PresetFile f) {
+        try {
+            return f.positiveDouble("train.lr");
+        } catch (IllegalArgumentException e) {
+            throw f.error("train.lr", "a number > 0, or kaplan (each model size its own peak)", f.string("train.lr"));
+        }
+    }
+
     static Preset parse(String name, String text) {
         return from(PresetFile.parse(name, text));
     }
@@ -167,11 +189,13 @@ public record Preset(String name, String description, Data data, Training traini
     private static Preset from(PresetFile f) {
         Data data = new Data(f.list("data.sources"), f.positiveLong("data.max_chars"), f.fraction("data.val_fraction"),
                 f.string("data.tokenizer"));
-        Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")), f.positiveDouble("train.lr"),
+        boolean kaplan = "kaplan".equals(f.string("train.lr"));
+        Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")),
+                kaplan ? Double.NaN : learningRate(f),
                 f.positiveLong("train.warmup"), f.has("train.lr_decay_steps") ? nonNegative(f, "train.lr_decay_steps") : 0,
                 Math.toIntExact(f.positiveLong("train.eval_every")),
                 Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f, "train.dropout"),
-                f.has("train.attn_dropout") ? dropout(f, "train.attn_dropout") : 0);
+                f.has("train.attn_dropout") ? dropout(f, "train.attn_dropout") : 0, kaplan);
         if (training.decaySteps() > 0 && training.decaySteps() <= training.warmup()) {
             throw f.error("train.lr_decay_steps", "0 or more than train.warmup (" + training.warmup() + ")",
                     String.valueOf(training.decaySteps()));

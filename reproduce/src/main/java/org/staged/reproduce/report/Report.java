@@ -119,8 +119,11 @@ public final class Report {
                 ? String.format(Locale.ROOT, "over %,d steps, while runs stop at the target's steps (the paper "
                         + "follows Kaplan et al., who decay over 250k steps, so its curves see a near-constant LR)", p.training().decaySteps())
                 : "over the target's steps";
-        s.append(String.format(Locale.ROOT, "- schedule: peak LR %.3g, warmup %d steps, cosine decay to 10%% %s, "
-                        + "shared by every model of a target; %s; dropout %.2f%n", p.training().lr(), p.training().warmup(),
+        String peak = p.training().perSizeLr() ? "each model's own peak LR, 0.003239 − 0.0001395·log10(N) with N its "
+                + "non-embedding parameters (a grown model its own size's)" : String.format(Locale.ROOT, "peak LR %.3g",
+                p.training().lr());
+        s.append(String.format(Locale.ROOT, "- schedule: %s, warmup %d steps, cosine decay to 10%% %s, "
+                        + "shared by every model of a target; %s; dropout %.2f%n", peak, p.training().warmup(),
                 decay, String.format(Locale.ROOT, p.constants() == Preset.Constants.ESTIMATED
                         ? "original models train %.0f%% of the target's steps (their curves give the constants), and a "
                         + "practical run takes its first stage from its original up to the slope's τ_G crossing"

@@ -77,6 +77,23 @@ public class PresetTest {
     }
 
     @Test
+    public void kaplanGivesEachModelSizeItsOwnPeakOnTheTargetsSchedule() {
+        Preset p = Preset.parse("my.preset", Preset.text("quick").replace("train.lr = 0.002", "train.lr = kaplan"));
+        assertTrue(p.training().perSizeLr());
+        Preset.Target t = p.targets().get(0);
+        org.staged.api.LrSchedule target = p.training().schedule(t);
+        assertEquals(target.peakLr(), org.staged.api.LrSchedule.kaplanPeakLr(t.config().nonEmbeddingParams()), 1e-15);
+        org.staged.api.ModelConfig half = t.config().withWidth(t.config().dModel() / 2, t.config().nHead() / 2,
+                t.config().dFf() / 2);
+        org.staged.api.LrSchedule original = p.training().scheduleFor(target, half);
+        assertEquals(original.peakLr(), org.staged.api.LrSchedule.kaplanPeakLr(half.nonEmbeddingParams()), 1e-15);
+        assertTrue(original.peakLr() > target.peakLr(), "a smaller model trains at a higher peak");
+        assertEquals(original.totalSteps(), target.totalSteps());
+        assertEquals(original.warmupSteps(), target.warmupSteps());
+        assertTrue(errorOf("train.lr = 0.002", "train.lr = fast").contains("or kaplan"));
+    }
+
+    @Test
     public void errorsNameFileLineAndKey() {
         String e = errorOf("train.lr = 0.002", "train.lr = fast");
         assertTrue(e.startsWith("my.preset:") && e.contains("train.lr") && e.contains("'fast'"), e);
