@@ -64,6 +64,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--attn-dropout", description = "dropout on the attention probabilities; GPT-2 used 0.1 "
             + "(default: ${DEFAULT-VALUE})")
     double attnDropout = 0;
+    @Option(names = "--spike-guard", description = "skip the update of a step whose training loss exceeds this "
+            + "factor times its running mean (e.g. 3, for fp16/bf16 runs); skipped steps are counted and reported")
+    Double spikeGuard;
     @Option(names = "--warmup", description = "warmup steps (default: 10%% of --steps)")
     Long warmup;
     @Option(names = "--seed", description = "seed of initialisation, split and data order (default: ${DEFAULT-VALUE})")
@@ -128,7 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
                 warmup != null ? warmup : Math.max(1, steps / 10), evalEvery, evalBatches, checkpointEvery, seed,
                 out != null ? out : Path.of("runs", config), init, stages == null ? null
                 : new TrainJob.Staging(stages, constants, tauGrowth, rho, tauOpt, budgetSteps, budgetTokens, budgetPfDays,
-                stageCap, rewarm), microBatch, memoryGb, shards);
+                stageCap, rewarm), microBatch, memoryGb, shards, spikeGuard);
         if (stages != null) {
             StagedRun.Outcome o = job.runStaged(!quiet, System.out::println);
             System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
@@ -146,6 +149,9 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println(LossCurve.markdown(TrainLog.read(job.out().resolve(Trainer.LOG))));
         System.out.printf("final validation loss %.4f after %d tokens, %.3g FLOPs; log %s%n", r.lastValLoss(),
                 r.tokens(), r.flops(), job.out().resolve(Trainer.LOG));
+        if (spikeGuard != null) {
+            System.out.printf("loss-spike guard (factor %.3g): %d step(s) skipped%n", spikeGuard, r.spikesSkipped());
+        }
         return 0;
     }
 }

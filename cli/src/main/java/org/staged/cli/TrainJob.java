@@ -65,6 +65,7 @@ import org.staged.schedule.PracticalConstants;
  * @param memoryGb        memory budget for choosing the micro-batch; null: what the backend reports (not part of
  *                        the run's options: a resumed run may choose again)
  * @param shards          a folder of token shards to stream instead of reading {@code sources}, or null
+ * @param spikeGuard      skip a step whose loss exceeds this factor times the running mean (above 1), or null
  */
 public record TrainJob(String preset, Shape shape, Path dataDir, List<String> sources, long maxChars, double valFraction,
                        String tokenizer, long steps, int batch, String lr, double dropout, double attnDropout,
@@ -72,7 +73,8 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
                        int evalBatches, int checkpointEvery, long seed, Path out, Path init, Staging staging,
                        @JsonInclude(JsonInclude.Include.NON_NULL) Integer microBatch,
                        @JsonInclude(JsonInclude.Include.NON_NULL) Double memoryGb,
-                       @JsonInclude(JsonInclude.Include.NON_NULL) Path shards) {
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Path shards,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Double spikeGuard) {
     /** The {@code lr} that gives each model size its own peak LR. */
     public static final String KAPLAN = "kaplan";
     /** File holding the options a run was started with. */
@@ -195,6 +197,9 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         status.accept(micro.describe());
         Trainer trainer = new Trainer(tc, AdamConfig.defaults(), corpus.train(), corpus.val(), out, progress)
                 .microBatch(micro.microBatch());
+        if (spikeGuard != null) {
+            trainer.spikeGuard(spikeGuard);
+        }
         if (Trainer.canResume(out)) {
             return trainer.resume();
         }
@@ -232,6 +237,12 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
         }
         if (microBatch != null) {
             MicroBatch.given(microBatch, batch, ModelConfig.preset("micro"), 0, 0);
+        }
+        if (spikeGuard != null && !(spikeGuard > 1 && Double.isFinite(spikeGuard))) {
+            throw new IllegalArgumentException("--spike-guard must be a factor above 1, found " + spikeGuard);
+        }
+        if (spikeGuard != null && staging != null) {
+            throw new IllegalArgumentException("--spike-guard and --stages: the guard is for one model's run");
         }
     }
 
@@ -368,7 +379,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
     private TrainJob withoutPaths() {
         return new TrainJob(preset, shape, null, sources, maxChars, valFraction, tokenizer, steps, batch, lr, dropout, attnDropout,
                 warmup,
-                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging, microBatch, null, null);
+                evalEvery, evalBatches, checkpointEvery, seed, null, init, staging, microBatch, null, null, spikeGuard);
     }
 
     /** A run started from a checkpoint uses the BPE saved beside it, not a new one. */

@@ -414,6 +414,34 @@ public class StagedCliTest {
         assertTrue(((String) r[1]).contains("were prepared with bpe:" + prepared), (String) r[1]);
     }
 
+    @Test
+    public void theSpikeGuardReportsItsCountAndABadFactorIsRefused() throws IOException {
+        Path run = Files.createTempDirectory("run");
+        List<String> a = new ArrayList<>(trainArgs(run, 8));
+        a.addAll(List.of("--spike-guard", "1.01"));   // tight enough that some batch exceeds it
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
+        } finally {
+            System.setOut(old);
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("loss-spike guard \\(factor 1\\.01\\): (\\d+) step")
+                .matcher(printed);
+        assertTrue(m.find(), printed);
+        long skipped = Long.parseLong(m.group(1));
+        assertEquals(org.staged.models.train.Checkpoint.load(run.resolve(Trainer.CHECKPOINT)).extra()
+                .get("spikes_skipped").asLong(), skipped, "the count the checkpoint keeps");
+        assertTrue(Files.readString(run.resolve(TrainJob.OPTIONS)).contains("\"spikeGuard\" : 1.01"));
+        a = new ArrayList<>(trainArgs(Files.createTempDirectory("run").resolve("never"), 4));
+        a.addAll(List.of("--spike-guard", "0.5"));
+        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(r[0], 1);
+        assertTrue(((String) r[1]).contains("--spike-guard must be a factor above 1, found 0.5"), (String) r[1]);
+    }
+
     private static Process child(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), StagedCli.class.getName()));

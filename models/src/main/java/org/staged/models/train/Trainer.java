@@ -49,9 +49,10 @@ public final class Trainer {
      *
      * @param step   the run's step (cumulative over the stages of a staged run)
      * @param position where the next step would read the training data
+     * @param spikesSkipped updates the loss-spike guard skipped over the whole run (0 without a guard)
      */
     public record Result(TrainingState state, long step, long tokens, double flops, double lastValLoss,
-                         TrainingStream.Position position) {
+                         TrainingStream.Position position, long spikesSkipped) {
     }
 
     /**
@@ -250,7 +251,7 @@ public final class Trainer {
             if (keep >= 0) {
                 for (TrainLog.Row r : TrainLog.read(runDir.resolve(LOG))) {
                     if (r.step() == keep && r.stage() == stage && stopRule.test(r)) {   // it had already ended here
-                        return new Result(s, runStep, tokens, flops, r.valLoss(), batches.position());
+                        return new Result(s, runStep, tokens, flops, r.valLoss(), batches.position(), spikesSkipped);
                     }
                 }
             }
@@ -310,7 +311,7 @@ public final class Trainer {
         if (bar != null) {
             bar.finish();
         }
-        return new Result(s, runStep, tokens, flops, lastVal, batches.position());
+        return new Result(s, runStep, tokens, flops, lastVal, batches.position(), spikesSkipped);
     }
 
     /**
