@@ -15,7 +15,10 @@ import org.staged.api.ModelConfig;
 import org.staged.api.growth.GrowthOperators;
 import org.staged.eval.data.DataDir;
 import org.staged.eval.data.DataException;
+import org.staged.eval.data.TokenShards;
 import org.staged.eval.data.TrainingText;
+import org.staged.models.train.MicroBatch;
+import org.staged.models.train.TrainingData;
 import org.staged.eval.text.Tokenizer;
 import org.staged.eval.text.Tokenizers;
 import org.staged.models.train.TrainLog;
@@ -41,6 +44,7 @@ public final class Reproduction {
     private final boolean progress;
     private final GrowthOperators registry = GrowthOperators.discover();
     private final Progress eta;
+    private final PrintStream out;
     private ZeroShot zeroShot;
 
     /**
@@ -56,6 +60,7 @@ public final class Reproduction {
         this.dataFlag = dataFlag;
         this.progress = progress;
         this.eta = new Progress(preset, registry, out);
+        this.out = out;
     }
 
     /** @return the preset's results folder */
@@ -71,10 +76,17 @@ public final class Reproduction {
      */
     public List<Results.Block> run() {
         DataDir dir = checkData();
+        MicroBatch.Budget machine = MicroBatch.detectBudget();
+        MicroBatch.Budget budget = preset.parallelRuns() == 1 ? machine : new MicroBatch.Budget(
+                machine.bytes() / preset.parallelRuns(), machine.source() + " shared by " + preset.parallelRuns()
+                + " parallel runs");
         String presetHash = RunFolders.recordPreset(root, preset);
         List<Results.Block> blocks;
         try (RunPool pool = new RunPool(preset.parallelRuns())) {
-            StageRunner runner = new StageRunner(preset, registry, eta, progress && !pool.parallel(), presetHash);
+            StageRunner runner = new StageRunner(preset, registry, eta, progress && !pool.parallel(), presetHash, budget);
+            for (String line : PresetPlan.lines(preset, runner::microBatch, dir)) {
+                out.println(line);
+            }
             List<Callable<Results.Block>> each = new ArrayList<>();
             for (Preset.Target t : preset.targets()) {
                 for (long seed : preset.seeds()) {
@@ -90,16 +102,51 @@ public final class Reproduction {
     /** Every file the preset needs, checked before the first run. */
     private DataDir checkData() {
         DataDir dir = DataDir.resolve(dataFlag);
-        for (String source : preset.data().sources()) {
-            dir.trainFiles(source);
+        if (preset.data().shards() != null) {
+            TokenShards.open(shards(dir), Tokenizers.vocabSize(preset.data().tokenizer()));
+        } else {
+            for (String source : preset.data().sources()) {
+                dir.trainFiles(source);
+            }
         }
         dir.require("wikitext/wiki.test.raw");
         dir.require("lambada/lambada_test.jsonl");
         return dir;
     }
 
+    /** @return the preset's shard folder, under the data directory */
+    private Path shards(DataDir dir) {
+        return dir.root().resolve(preset.data().shards());
+    }
+
+    /** The sharded corpus: its tokenizer (a trained BPE is copied into the seed's folder), shards and validation. */
+    private SeedContext shardedContext(DataDir dir, Preset.Target target, long seed, Path seedDir) throws IOException {
+        Path folder = shards(dir);
+        Path bpe = folder.resolve(Tokenizers.FILE);
+        if (Files.exists(bpe) && !Files.exists(seedDir.resolve(Tokenizers.FILE))) {
+            Files.copy(bpe, seedDir.resolve(Tokenizers.FILE));
+        }
+        Tokenizer tok = Tokenizers.create(preset.data().tokenizer(), () -> {
+            throw new DataException(folder + ": no " + Tokenizers.FILE + " for " + preset.data().tokenizer());
+        }, seedDir);
+        ModelConfig cfg = target.config().withVocabSize(tok.vocabSize());
+        TokenShards shards = TokenShards.open(folder, tok.vocabSize()).onNotice(line -> eta.note(null, line));
+        Preset.Training t = preset.training();
+        return new SeedContext(target, seed, seedDir, shards,
+                shards.validationTokens((long) t.evalBatches() * t.batch() * cfg.contextLength() + 1), cfg,
+                t.schedule(target), tok);
+    }
+
     private SeedContext context(DataDir dir, Preset.Target target, long seed) {
         Path seedDir = RunFolders.seed(root, target, seed);
+        if (preset.data().shards() != null) {
+            try {
+                Files.createDirectories(seedDir);
+                return shardedContext(dir, target, seed, seedDir);
+            } catch (IOException e) {
+                throw new DataException(seedDir + ": " + e.getMessage(), e);
+            }
+        }
         TrainingText text = TrainingText.load(dir, preset.data().sources(), preset.data().maxChars(),
                 preset.data().valFraction(), seed);
         try {
@@ -109,7 +156,7 @@ public final class Reproduction {
         }
         Tokenizer tok = Tokenizers.create(preset.data().tokenizer(), text::train, seedDir);
         ModelConfig cfg = target.config().withVocabSize(tok.vocabSize());
-        return new SeedContext(target, seed, seedDir, tok.encode(text.train()), tok.encode(text.val()), cfg,
+        return new SeedContext(target, seed, seedDir, TrainingData.of(tok.encode(text.train())), tok.encode(text.val()), cfg,
                 preset.training().schedule(target), tok);
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.staged.api.LrSchedule;
 import org.staged.api.ModelConfig;
 import org.staged.eval.text.Tokenizer;
+import org.staged.models.train.TrainingData;
 import org.staged.reproduce.preset.Preset;
 
 /**
@@ -12,12 +13,12 @@ import org.staged.reproduce.preset.Preset;
  * @param target   the GROWTH-TARGET model and its steps
  * @param seed     the seed of initialisation, data split and order
  * @param dir      the seed's folder
- * @param train    training tokens
+ * @param train    training corpus (in memory, or token shards streamed from disk)
  * @param val      validation tokens
  * @param config   the target's shape with the tokenizer's vocabulary
  * @param schedule the target's learning-rate schedule, which every run follows
  * @param tok      the tokenizer
  */
-record SeedContext(Preset.Target target, long seed, Path dir, int[] train, int[] val, ModelConfig config,
+record SeedContext(Preset.Target target, long seed, Path dir, TrainingData train, int[] val, ModelConfig config,
                    LrSchedule schedule, Tokenizer tok) {
 }

@@ -21,6 +21,7 @@ import org.staged.models.GptInit;
 import org.staged.models.train.Checkpoint;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
+import org.staged.models.train.MicroBatch;
 import org.staged.models.train.Trainer;
 import org.staged.models.train.TrainingStream;
 import org.staged.reproduce.preset.Preset;
@@ -50,7 +51,9 @@ final class StageRunner {
      * @param bars       whether to draw progress bars (off when runs go side by side)
      * @param presetHash recorded in the practical runs' checkpoints
      */
-    StageRunner(Preset preset, GrowthOperators registry, Progress eta, boolean bars, String presetHash) {
+    StageRunner(Preset preset, GrowthOperators registry, Progress eta, boolean bars, String presetHash,
+                MicroBatch.Budget budget) {
+        this.budget = budget;
         this.preset = preset;
         this.registry = registry;
         this.eta = eta;
@@ -58,11 +61,24 @@ final class StageRunner {
         this.presetHash = presetHash;
     }
 
+    private final MicroBatch.Budget budget;   // memory for one run, when the micro-batch is chosen
+
     /** The cadence every run shares: a log row, a checkpoint and a snapshot at every validation point. */
     private TrainConfig config(SeedContext ctx, long steps) {
         Preset.Training tr = preset.training();
         return new TrainConfig(tr.batch(), steps, tr.evalEvery(), tr.evalBatches(), tr.evalEvery(), ctx.seed(),
                 tr.dropout(), tr.attnDropout());
+    }
+
+    /**
+     * @param model a model of the preset
+     * @return {@code train.micro_batch}, or the largest divisor of the batch that fits the memory the backend
+     *         reported when the job started
+     */
+    MicroBatch microBatch(ModelConfig model) {
+        Preset.Training t = preset.training();
+        return t.microBatch() != null ? MicroBatch.given(t.microBatch(), t.batch(), model, t.dropout(), t.attnDropout())
+                : MicroBatch.choose(t.batch(), model, t.dropout(), t.attnDropout(), budget.bytes(), budget.source());
     }
 
     /** The schedule {@code model} trains on: the target's, at the model's own peak LR with {@code train.lr = kaplan}. */
@@ -95,7 +111,8 @@ final class StageRunner {
             GrowthSpec gs = new GrowthSpec(schedule(ctx, to), (double) p.growthTarget() / l.state().scheduleStep(),
                     run.restart() ? ScheduleContinuation.RESTART : null, run.rewarm());
             TrainingState g = GrowthOperators.growChecked(registry.stage(spec), l.state(), gs);
-            Trainer probe = new Trainer(config(ctx, 1), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, false);
+            Trainer probe = new Trainer(config(ctx, 1), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, false)
+                    .microBatch(microBatch(to).microBatch());
             RunFolders.writeGrowth(dir, spec, snapshot, p, g.scheduleStep(), run.rewarm(), probe.validationLoss(g));
             JsonNode x = l.extra();
             return new Start(g, x.get("tokens").asLong(), x.get("flops").asDouble(), TrainingStream.Position.of(x));
@@ -114,7 +131,8 @@ final class StageRunner {
         Path dir = RunFolders.run(ctx.dir(), run);
         StagedRun staged = new StagedRun(plan, ctx.schedule(), config(ctx, ctx.target().steps()), AdamConfig.defaults(),
                 ctx.train(), ctx.val(), dir, bars, registry).stageCap(stageCap).rewarm(run.rewarm()).keepSnapshots()
-                .stopLastStageWhen(r -> r.valLoss() <= baselineFinal).adoptFirstStage(original).presetHash(presetHash);
+                .stopLastStageWhen(r -> r.valLoss() <= baselineFinal).adoptFirstStage(original).presetHash(presetHash)
+                .microBatch(this::microBatch);
         if (preset.training().perSizeLr()) {
             staged.perSizeLr();
         }
@@ -193,7 +211,7 @@ final class StageRunner {
         }
         long steps = stepsFrom.applyAsLong(scheduleStart);
         Trainer trainer = new Trainer(config(ctx, steps), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, bars)
-                .keepSnapshots().stopWhen(stop);
+                .keepSnapshots().stopWhen(stop).microBatch(microBatch(cfg).microBatch());
         Progress.Run shown = eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
         if (s == null) {
             trainer.resume();

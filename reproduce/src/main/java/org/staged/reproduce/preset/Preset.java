@@ -41,8 +41,11 @@ public record Preset(String name, String description, Data data, Training traini
      * @param maxChars    characters of training text to read
      * @param valFraction held-out fraction
      * @param tokenizer   tokenizer spec ({@code byte}, {@code gpt2}, {@code bpe:N})
+     * @param shards      a folder of token shards (from {@code data prepare}) under the data directory to stream
+     *                    instead of reading {@code sources} into memory, or null; its tokenizer must be
+     *                    {@code tokenizer}
      */
-    public record Data(List<String> sources, long maxChars, double valFraction, String tokenizer) {
+    public record Data(List<String> sources, long maxChars, double valFraction, String tokenizer, String shards) {
     }
 
     /**
@@ -58,9 +61,13 @@ public record Preset(String name, String description, Data data, Training traini
      * @param attnDropout   dropout on the attention probabilities (GPT-2's attn_pdrop: 0.1; default 0)
      * @param perSizeLr     {@code train.lr = kaplan}: each model its own peak LR ({@link LrSchedule#kaplanPeakLr}),
      *                      a grown model its target's
+     * @param microBatch    sequences per forward/backward pass ({@code train.micro_batch}), or null: the largest
+     *                      that fits the memory the backend reports, per model
+     * @param tokensPerS    the training speed the plan's ETA assumes ({@code plan.tokens_per_s}), or 0
      */
     public record Training(int batch, double lr, long warmup, long decaySteps, int evalEvery, int evalBatches,
-                           double dropout, double attnDropout, boolean perSizeLr) {
+                           double dropout, double attnDropout, boolean perSizeLr, Integer microBatch,
+                           double tokensPerS) {
         /** @return the LR schedule every run of a target follows, at the target's peak LR */
         public LrSchedule schedule(Target target) {
             double peak = perSizeLr ? LrSchedule.kaplanPeakLr(target.config().nonEmbeddingParams()) : lr;
@@ -187,15 +194,22 @@ public record Preset(String name, String description, Data data, Training traini
     }
 
     private static Preset from(PresetFile f) {
-        Data data = new Data(f.list("data.sources"), f.positiveLong("data.max_chars"), f.fraction("data.val_fraction"),
-                f.string("data.tokenizer"));
+        boolean sharded = f.has("data.shards");
+        Data data = new Data(f.list("data.sources"), sharded && !f.has("data.max_chars") ? 0 : f.positiveLong("data.max_chars"),
+                sharded && !f.has("data.val_fraction") ? 0 : f.fraction("data.val_fraction"), f.string("data.tokenizer"),
+                sharded ? f.string("data.shards") : null);
         boolean kaplan = "kaplan".equals(f.string("train.lr"));
         Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")),
                 kaplan ? Double.NaN : learningRate(f),
                 f.positiveLong("train.warmup"), f.has("train.lr_decay_steps") ? nonNegative(f, "train.lr_decay_steps") : 0,
                 Math.toIntExact(f.positiveLong("train.eval_every")),
                 Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f, "train.dropout"),
-                f.has("train.attn_dropout") ? dropout(f, "train.attn_dropout") : 0, kaplan);
+                f.has("train.attn_dropout") ? dropout(f, "train.attn_dropout") : 0, kaplan,
+                f.optionalInt("train.micro_batch"), f.has("plan.tokens_per_s") ? f.positiveDouble("plan.tokens_per_s") : 0);
+        if (training.microBatch() != null && training.batch() % training.microBatch() != 0) {
+            throw f.error("train.micro_batch", "a divisor of train.batch (" + training.batch() + ")",
+                    String.valueOf(training.microBatch()));
+        }
         if (training.decaySteps() > 0 && training.decaySteps() <= training.warmup()) {
             throw f.error("train.lr_decay_steps", "0 or more than train.warmup (" + training.warmup() + ")",
                     String.valueOf(training.decaySteps()));
