@@ -38,9 +38,23 @@ public final class DataFetch {
     /** C4 English training shards (Raffel et al. 2020) as AllenAI hosts them; shard i of 1024. */
     static final String C4_SHARD = "https://huggingface.co/datasets/allenai/c4/resolve/main/en/c4-train.%05d-of-01024.json.gz";
 
+    /**
+     * Where each download comes from.
+     *
+     * @param wikitextZip  the WikiText-103 raw archive
+     * @param lambadaJsonl LAMBADA's test passages
+     * @param c4Shard      a C4 English shard, {@code %05d} for its index
+     */
+    public record Urls(String wikitextZip, String lambadaJsonl, String c4Shard) {
+        /** The datasets' public locations. */
+        public static final Urls PUBLIC = new Urls(WIKITEXT_ZIP, LAMBADA_JSONL, C4_SHARD);
+    }
+
     private final Path root;
     private final Map<String, String> expected;
     private final Consumer<String> log;
+    private final Urls urls;
+    private boolean progress;
 
     /**
      * @param root     data directory to fill (created when missing)
@@ -48,9 +62,26 @@ public final class DataFetch {
      * @param log      where to report each file
      */
     public DataFetch(Path root, Map<String, String> expected, Consumer<String> log) {
+        this(root, expected, log, Urls.PUBLIC);
+    }
+
+    /**
+     * @param root     data directory to fill (created when missing)
+     * @param expected SHA-256 by relative path of the files that must match
+     * @param log      where to report each file
+     * @param urls     where downloads come from
+     */
+    public DataFetch(Path root, Map<String, String> expected, Consumer<String> log, Urls urls) {
         this.root = root;
         this.expected = Map.copyOf(expected);
         this.log = log;
+        this.urls = urls;
+    }
+
+    /** Draws a progress bar (bytes, MB/s, ETA) on stderr for each download. */
+    public DataFetch withProgress() {
+        this.progress = true;
+        return this;
     }
 
     /**
@@ -98,25 +129,81 @@ public final class DataFetch {
     public List<String> download(int c4Shards) {
         List<String> written = new ArrayList<>();
         String lambada = "lambada/lambada_test.jsonl";
-        copyVerified(lambada, () -> URI.create(LAMBADA_JSONL).toURL().openStream(), expected.get(lambada), LAMBADA_JSONL);
+        copyVerified(lambada, http(urls.lambadaJsonl()), expected.get(lambada), urls.lambadaJsonl());
         written.add(lambada);
         String wiki = "wikitext/wiki.test.raw";
-        copyVerified(wiki, () -> zipEntry(URI.create(WIKITEXT_ZIP).toURL().openStream(), "wikitext-103-raw/wiki.test.raw"),
-                expected.get(wiki), WIKITEXT_ZIP);
+        Source zip = http(urls.wikitextZip());
+        copyVerified(wiki, () -> zipEntry(zip.open(), "wikitext-103-raw/wiki.test.raw"), expected.get(wiki),
+                urls.wikitextZip());
         written.add(wiki);
         for (int i = 0; i < c4Shards; i++) {
-            String url = String.format(C4_SHARD, i);
+            String url = String.format(urls.c4Shard(), i);
             String rel = String.format("train/c4_en/c4-train.%05d-of-01024.jsonl.gz", i);   // same content: {"text": ...}
-            copyVerified(rel, () -> URI.create(url).toURL().openStream(), null, url);
+            copyVerified(rel, http(url), null, url);
             written.add(rel);
         }
         return written;
+    }
+
+    /**
+     * Downloads one URL into {@code root/rel}, checked against {@code sha256} when given.
+     *
+     * @param rel    path in the data directory
+     * @param url    where from
+     * @param sha256 expected SHA-256, or null
+     */
+    public void download(String rel, String url, String sha256) {
+        copyVerified(rel, http(url), sha256, url);
     }
 
     /** A source of bytes that may fail. */
     @FunctionalInterface
     interface Source {
         InputStream open() throws IOException;
+    }
+
+    /**
+     * An HTTP(S) download whose stream fails when the server sends fewer bytes than it announced (a transfer
+     * that stops halfway must not pass for a whole file), with a progress bar when asked for.
+     */
+    private Source http(String url) {
+        return () -> {
+            java.net.URLConnection c = URI.create(url).toURL().openConnection();
+            c.setConnectTimeout(30_000);
+            c.setReadTimeout(120_000);
+            long length = c.getContentLengthLong();
+            InputStream in = c.getInputStream();
+            org.staged.models.train.ProgressBar bar = progress && length > 0
+                    ? new org.staged.models.train.ProgressBar(url.substring(url.lastIndexOf('/') + 1) + " bytes", length)
+                    : null;
+            long start = System.nanoTime();
+            return new java.io.FilterInputStream(in) {
+                private long read;
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        read += n;
+                        if (bar != null) {
+                            bar.update(read, String.format(java.util.Locale.ROOT, "%.1f MB/s",
+                                    read / 1e6 / ((System.nanoTime() - start) / 1e9)));
+                        }
+                    } else if (n < 0 && length >= 0 && read != length) {
+                        throw new IOException("the transfer stopped after " + read + " of " + length + " bytes");
+                    } else if (n < 0 && bar != null) {
+                        bar.finish();
+                    }
+                    return n;
+                }
+            };
+        };
     }
 
     /** Streams {@code source} into {@code root/rel} through a digest; renames only if it matches {@code sha256}. */
@@ -155,6 +242,11 @@ public final class DataFetch {
         }
         z.close();
         throw new IOException("archive has no entry " + name);
+    }
+
+    /** @return the SHA-256 of some bytes, lower-case hex */
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(newDigest().digest(bytes));
     }
 
     /** @return the SHA-256 of a file, lower-case hex */
