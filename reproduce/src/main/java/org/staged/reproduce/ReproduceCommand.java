@@ -43,7 +43,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             System.out.print(Preset.text(printPreset));
             return 0;
         }
-        Preset p = Preset.load(preset);
+        Preset p = org.staged.reproduce.pipeline.PublicData.ensure(Preset.load(preset), dataDir, !quiet, System.out);
         Bench.setThreads(Math.max(1, threads / p.parallelRuns()));   // each run gets its share of the cores
         System.out.printf("reproduce %s: %s%n", p.name(), p.description());
         long start = System.nanoTime();

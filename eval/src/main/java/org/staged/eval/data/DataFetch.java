@@ -139,6 +139,11 @@ public final class DataFetch {
         for (int i = 0; i < c4Shards; i++) {
             String url = String.format(urls.c4Shard(), i);
             String rel = String.format("train/c4_en/c4-train.%05d-of-01024.jsonl.gz", i);   // same content: {"text": ...}
+            if (Files.isRegularFile(root.resolve(rel))) {   // written whole or not at all (temporary name, then rename)
+                log.accept("ok       " + rel + " (already there)");
+                written.add(rel);
+                continue;
+            }
             copyVerified(rel, http(url), null, url);
             written.add(rel);
         }

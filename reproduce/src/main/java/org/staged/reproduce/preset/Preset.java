@@ -1,5 +1,6 @@
 package org.staged.reproduce.preset;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +33,12 @@ public record Preset(String name, String description, Data data, Training traini
                      List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval,
                      List<GrownRun> ablations, double ablationSteps, int parallelRuns) {
 
+    /** @return this preset reading its training text from {@code sources} */
+    public Preset withSources(List<String> sources) {
+        return new Preset(name, description, data.withSources(sources), training, targets, seeds, original, constants,
+                runs, eval, ablations, ablationSteps, parallelRuns);
+    }
+
     /** Built-in presets, in the order {@code --help} lists them. */
     public static final List<String> BUILT_IN = List.of("quick", "cpu", "cpu-full", "width-study",
             "width-study-attn", "gpt2-base", "gpt2-large");
@@ -44,8 +51,16 @@ public record Preset(String name, String description, Data data, Training traini
      * @param shards      a folder of token shards (from {@code data prepare}) under the data directory to stream
      *                    instead of reading {@code sources} into memory, or null; its tokenizer must be
      *                    {@code tokenizer}
+     * @param fetchC4Shards without a mirror ({@code --data-dir} or {@code STAGED_DATA_DIR}), the C4 English shards to
+     *                    download and train on instead of {@code sources} ({@code data.fetch_c4_shards}); 0: none
      */
-    public record Data(List<String> sources, long maxChars, double valFraction, String tokenizer, String shards) {
+    public record Data(List<String> sources, long maxChars, double valFraction, String tokenizer,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String shards,
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) int fetchC4Shards) {
+        /** @return the same data read from {@code other} sources */
+        public Data withSources(List<String> other) {
+            return new Data(List.copyOf(other), maxChars, valFraction, tokenizer, shards, fetchC4Shards);
+        }
     }
 
     /**
@@ -66,8 +81,10 @@ public record Preset(String name, String description, Data data, Training traini
      * @param tokensPerS    the training speed the plan's ETA assumes ({@code plan.tokens_per_s}), or 0
      */
     public record Training(int batch, double lr, long warmup, long decaySteps, int evalEvery, int evalBatches,
-                           double dropout, double attnDropout, boolean perSizeLr, Integer microBatch,
-                           double tokensPerS) {
+                           double dropout, double attnDropout,
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean perSizeLr,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Integer microBatch,
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) double tokensPerS) {
         /** @return the LR schedule every run of a target follows, at the target's peak LR */
         public LrSchedule schedule(Target target) {
             double peak = perSizeLr ? LrSchedule.kaplanPeakLr(target.config().nonEmbeddingParams()) : lr;
@@ -197,10 +214,11 @@ public record Preset(String name, String description, Data data, Training traini
         boolean sharded = f.has("data.shards");
         Data data = new Data(f.list("data.sources"), sharded && !f.has("data.max_chars") ? 0 : f.positiveLong("data.max_chars"),
                 sharded && !f.has("data.val_fraction") ? 0 : f.fraction("data.val_fraction"), f.string("data.tokenizer"),
-                sharded ? f.string("data.shards") : null);
+                sharded ? f.string("data.shards") : null,
+                f.has("data.fetch_c4_shards") ? Math.toIntExact(f.positiveLong("data.fetch_c4_shards")) : 0);
         boolean kaplan = "kaplan".equals(f.string("train.lr"));
         Training training = new Training(Math.toIntExact(f.positiveLong("train.batch")),
-                kaplan ? Double.NaN : learningRate(f),
+                kaplan ? 0 : learningRate(f),
                 f.positiveLong("train.warmup"), f.has("train.lr_decay_steps") ? nonNegative(f, "train.lr_decay_steps") : 0,
                 Math.toIntExact(f.positiveLong("train.eval_every")),
                 Math.toIntExact(f.positiveLong("train.eval_batches")), dropout(f, "train.dropout"),

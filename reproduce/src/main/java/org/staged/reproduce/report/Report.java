@@ -111,9 +111,15 @@ public final class Report {
                     String.format(Locale.ROOT, "%,d", t.steps() * p.training().batch() * c.contextLength()),
                     t.checkpoints()));
         }
-        s.append(String.format(Locale.ROOT, "- data: %s, the first %,d characters, %.1f%% held out for validation. "
-                        + "Wikipedia text makes WikiText-103 partly in-domain here (the paper trains on C4)%n",
-                String.join(" and ", p.data().sources()), p.data().maxChars(), 100 * p.data().valFraction()));
+        if (p.data().shards() != null) {
+            s.append(String.format(Locale.ROOT, "- data: the token shards in `%s` (prepared from %s), streamed%n",
+                    p.data().shards(), String.join(" and ", p.data().sources())));
+        } else {
+            s.append(String.format(Locale.ROOT, "- data: %s, the first %,d characters, %.1f%% held out for validation%s%n",
+                    String.join(" and ", p.data().sources()), p.data().maxChars(), 100 * p.data().valFraction(),
+                    p.data().sources().contains("wikipedia_en") ? ". Wikipedia text makes WikiText-103 partly in-domain "
+                            + "here (the paper trains on C4)" : ""));
+        }
         s.append("- tokenizer: `").append(p.data().tokenizer()).append("`; seeds: ").append(p.seeds()).append('\n');
         String decay = p.training().decaySteps() > 0
                 ? String.format(Locale.ROOT, "over %,d steps, while runs stop at the target's steps (the paper "
