@@ -185,7 +185,7 @@ public record MicroBatch(int microBatch, int batch, long stateBytes, long perSeq
     }
 
     private static String gb(long bytes) {
-        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
+        return bytes < 1e9 ? mb(bytes) : String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
     }
 
     private static String mb(long bytes) {
