@@ -158,4 +158,27 @@ public class ReproduceTest {
     public void presetIsPrintedForCopying() {
         assertTrue(Preset.text("cpu").contains("practical.2x2xD"));
     }
+
+    @Test
+    public void aDivergingBaselineStopsThePresetWithOneErrorNamingIt() throws IOException {
+        Path diverging = Files.createTempDirectory("preset").resolve("micro-diverging.preset");
+        Files.writeString(diverging, Files.readString(preset).replace("name = micro", "name = micro-diverging")
+                .replace("train.lr = 0.003", "train.lr = 1000"));   // finite for a few rows, then NaN
+        Path results = Files.createTempDirectory("results");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = ReproduceMain.run("reproduce", "--preset", diverging.toString(), "--data-dir", data.toString(),
+                    "--results", results.toString(), "--threads", "1", "-q");
+        } finally {
+            System.setErr(old);
+        }
+        String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(code, 1, e);
+        assertTrue(e.contains("the baseline of target base, seed 1, diverged at step"), e);
+        Path done = results.resolve("micro-diverging/runs/base/seed-1/baseline/done.json");
+        assertTrue(Files.readString(done).contains("\"diverged_at\""), "the run folder records where it diverged");
+    }
 }

@@ -29,6 +29,7 @@ import org.staged.api.growth.GrowthSpec;
 import org.staged.models.AdamConfig;
 import org.staged.models.train.Checkpoint;
 import org.staged.models.train.CheckpointException;
+import org.staged.models.train.DivergenceException;
 import org.staged.models.train.MicroBatch;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
@@ -78,6 +79,7 @@ public final class StagedRun {
     private long stageCap;
     private long rewarmSteps;
     private boolean perSizeLr;
+    private boolean endOnDivergence;
     private Function<ModelConfig, MicroBatch> microBatchRule;   // null: whole batches
     private boolean snapshots;
     private Predicate<TrainLog.Row> lastStop = r -> false;
@@ -98,7 +100,9 @@ public final class StagedRun {
         /** The caller's stop rule for the last stage held. */
         STOP_RULE("the caller's stop rule"),
         /** The budget was spent. */
-        BUDGET("budget spent");
+        BUDGET("budget spent"),
+        /** A non-finite loss or gradient stopped training (only with {@link #endOnDivergence}). */
+        DIVERGED("diverged: a non-finite loss or gradient");
 
         private final String words;
 
@@ -233,6 +237,16 @@ public final class StagedRun {
         return this;
     }
 
+    /**
+     * Ends the run, as finished, at a stage that diverges (a non-finite loss or gradient) instead of throwing:
+     * its log and checkpoints up to the last good step stay, and the outcome says {@link End#DIVERGED}. For a
+     * pipeline that reports such a run next to the others; a single run lets the error stop it.
+     */
+    public StagedRun endOnDivergence() {
+        this.endOnDivergence = true;
+        return this;
+    }
+
     /** Keeps every checkpoint as a snapshot, so runs grown after the fact can start from any of them. */
     public StagedRun keepSnapshots() {
         this.snapshots = true;
@@ -329,13 +343,21 @@ public final class StagedRun {
             }
             Trainer trainer = trainer(end, plan.shapes().get(k - 1)).stage(k, (ObjectNode) tags).stopWhen(stop).onRow(r -> haltAt("row:" + r.step()));
             Trainer.Result r;
-            if (resuming) {
-                long at = tags.get("run_step").asLong();
-                TrainLog.read(dir.resolve(Trainer.LOG)).stream().filter(row -> row.step() < at).forEach(rule::replay);
-                r = trainer.resume();
-            } else {
-                r = trainer.run(fresh, 0, 0, TrainingStream.Position.START, 0);
-                fresh = null;
+            try {
+                if (resuming) {
+                    long at = tags.get("run_step").asLong();
+                    TrainLog.read(dir.resolve(Trainer.LOG)).stream().filter(row -> row.step() < at).forEach(rule::replay);
+                    r = trainer.resume();
+                } else {
+                    r = trainer.run(fresh, 0, 0, TrainingStream.Position.START, 0);
+                    fresh = null;
+                }
+            } catch (DivergenceException e) {
+                if (!endOnDivergence || !Files.exists(dir.resolve(Trainer.LOG)) || TrainLog.read(dir.resolve(Trainer.LOG)).isEmpty()) {
+                    throw e;
+                }
+                status.accept(e.getMessage());
+                return finish(k, End.DIVERGED, growths);
             }
             End why = fired[0] != null ? fired[0] : capReason;
             if (last || why == End.BUDGET) {

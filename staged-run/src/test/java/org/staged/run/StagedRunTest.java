@@ -245,4 +245,28 @@ public class StagedRunTest {
         }
         return straightDir;
     }
+
+    @Test
+    public void aDivergingStageEndsTheRunAsDivergedOnlyWhenAskedTo() throws IOException {
+        // a peak LR of 1e4: finite for the first rows, then a non-finite loss
+        org.staged.api.LrSchedule wild = org.staged.api.LrSchedule.cosine(1e4, 30, 240);
+        Plan plan = Plan.of(MicroRun.OPS, MicroRun.TARGET, "width", MicroRun.constants(-1e-9, Double.NaN), "test");
+        java.util.function.Function<Path, StagedRun> make = dir -> new StagedRun(plan, wild,
+                new TrainConfig(4, 1, 2, 2, 4, 42, 0, 0), AdamConfig.defaults(), MicroRun.stream(6000, 1),
+                MicroRun.stream(800, 2), dir, false, MicroRun.OPS).budget(new Budget(200L, null, null));
+        java.util.function.Supplier<org.staged.api.TrainingState> first = () -> org.staged.api.TrainingState.fresh(
+                plan.shapes().get(0), org.staged.models.GptInit.init(plan.shapes().get(0), 5,
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT), wild);
+        Path single = Files.createTempDirectory("run");
+        expectThrows(org.staged.models.train.DivergenceException.class, () -> make.apply(single).run(first));
+
+        Path pipeline = Files.createTempDirectory("run");
+        List<String> said = new ArrayList<>();
+        StagedRun.Outcome o = make.apply(pipeline).endOnDivergence().status(said::add).run(first);
+        assertEquals(o.ended(), StagedRun.End.DIVERGED);
+        assertTrue(Double.isFinite(o.valLoss()), "the outcome is the last good row's");
+        assertTrue(said.stream().anyMatch(l -> l.contains("diverged at step")), said.toString());
+        assertTrue(Files.exists(pipeline.resolve(StagedRun.DONE)));
+        assertEquals(make.apply(pipeline).endOnDivergence().run(first), o, "a finished run is read back");
+    }
 }

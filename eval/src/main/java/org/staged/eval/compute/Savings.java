@@ -40,7 +40,9 @@ public final class Savings {
         /** The run ended before reaching it. */
         NOT_REACHED,
         /** The baseline itself has no signal there (e.g. an accuracy of 0), so there is nothing to reach. */
-        NO_SIGNAL
+        NO_SIGNAL,
+        /** The run stopped at a non-finite loss or gradient before reaching it. */
+        DIVERGED
     }
 
     /**

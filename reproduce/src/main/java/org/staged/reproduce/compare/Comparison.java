@@ -224,6 +224,7 @@ public final class Comparison {
             case BEFORE_GROWTH -> "reached before growth";
             case NOT_REACHED -> "not reached";
             case NO_SIGNAL -> "no signal";
+            case DIVERGED -> "diverged";
         };
     }
 

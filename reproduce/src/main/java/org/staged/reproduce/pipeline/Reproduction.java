@@ -222,6 +222,11 @@ public final class Reproduction {
             shapes.forEach(o -> first.add(() -> original(o)));
             List<Results.Curve> trained = pool.all(first);
             baseline = trained.get(0);
+            if (baseline.diverged()) {   // every table compares against it: nothing to report
+                throw new IllegalStateException("the baseline of target " + ctx.target().name() + ", seed " + ctx.seed()
+                        + ", diverged at step " + baseline.divergedAt() + " (a non-finite loss or gradient); every "
+                        + "comparison needs it, so the preset stops here (a lower train.lr may help)");
+            }
             for (int i = 0; i < shapes.size(); i++) {
                 originals.put(shapes.get(i), trained.get(i + 1));
             }

@@ -13,7 +13,17 @@ public final class Results {
     }
 
     /** A logged run, or one stage of it, on the target's schedule: its rows and where on the schedule step 0 lies. */
-    public record Curve(List<TrainLog.Row> rows, long scheduleStart) {
+    public record Curve(List<TrainLog.Row> rows, long scheduleStart, long divergedAt) {
+        /** A curve that ended as planned. */
+        public Curve(List<TrainLog.Row> rows, long scheduleStart) {
+            this(rows, scheduleStart, -1);
+        }
+
+        /** @return whether training stopped at a non-finite loss or gradient (at step {@code divergedAt}) */
+        public boolean diverged() {
+            return divergedAt >= 0;
+        }
+
         /** @return a row's step on the target's schedule */
         public long scheduleStep(TrainLog.Row r) {
             return scheduleStart + r.step();
@@ -59,6 +69,11 @@ public final class Results {
      */
     public record Staged(Preset.GrownRun run, List<Curve> segments, List<Path> dirs, List<Growth> growths,
                          List<ZeroShot.Point> zeroShot) {
+        /** @return the step where a stage of this run diverged, or -1 */
+        public long divergedAt() {
+            return segments.stream().filter(Curve::diverged).mapToLong(Curve::divergedAt).findFirst().orElse(-1);
+        }
+
         /** @return the last stage's folder */
         public Path dir() {
             return dirs.get(dirs.size() - 1);

@@ -21,6 +21,7 @@ import org.staged.models.GptInit;
 import org.staged.models.train.Checkpoint;
 import org.staged.models.train.TrainConfig;
 import org.staged.models.train.TrainLog;
+import org.staged.models.train.DivergenceException;
 import org.staged.models.train.MicroBatch;
 import org.staged.models.train.Trainer;
 import org.staged.models.train.TrainingStream;
@@ -132,7 +133,7 @@ final class StageRunner {
         StagedRun staged = new StagedRun(plan, ctx.schedule(), config(ctx, ctx.target().steps()), AdamConfig.defaults(),
                 ctx.train(), ctx.val(), dir, bars, registry).stageCap(stageCap).rewarm(run.rewarm()).keepSnapshots()
                 .stopLastStageWhen(r -> r.valLoss() <= baselineFinal).adoptFirstStage(original).presetHash(presetHash)
-                .microBatch(this::microBatch);
+                .microBatch(this::microBatch).endOnDivergence();
         if (preset.training().perSizeLr()) {
             staged.perSizeLr();
         }
@@ -152,7 +153,9 @@ final class StageRunner {
         long scheduleStart = 0;
         for (int k = 1; k <= o.stage(); k++) {
             int stage = k;
-            segments.add(new Results.Curve(rows.stream().filter(r -> r.stage() == stage).toList(), scheduleStart));
+            boolean diverged = k == o.stage() && o.ended() == StagedRun.End.DIVERGED;
+            segments.add(new Results.Curve(rows.stream().filter(r -> r.stage() == stage).toList(), scheduleStart,
+                    diverged ? o.step() : -1));
             if (k <= o.growths().size()) {
                 StagedRun.Growth g = o.growths().get(k - 1);
                 TrainLog.Row pre = rows.stream().filter(r -> r.step() == g.step()).findFirst().orElseThrow();
@@ -193,8 +196,9 @@ final class StageRunner {
                                 Predicate<TrainLog.Row> stop, java.util.function.Supplier<Start> start) {
         Path done = dir.resolve(RunFolders.DONE);
         if (Files.exists(done)) {
-            return new Results.Curve(TrainLog.read(dir.resolve(Trainer.LOG)),
-                    RunFolders.readJson(done).get("schedule_start").asLong());
+            JsonNode d = RunFolders.readJson(done);
+            return new Results.Curve(TrainLog.read(dir.resolve(Trainer.LOG)), d.get("schedule_start").asLong(),
+                    d.path("diverged_at").asLong(-1));
         }
         Path startFile = dir.resolve(RunFolders.START);
         long before = Files.exists(dir.resolve(Trainer.LOG)) ? last(dir).step() : 0;   // done by an interrupted invocation
@@ -213,10 +217,19 @@ final class StageRunner {
         Trainer trainer = new Trainer(config(ctx, steps), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, bars)
                 .keepSnapshots().stopWhen(stop).microBatch(microBatch(cfg).microBatch());
         Progress.Run shown = eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
-        if (s == null) {
-            trainer.resume();
-        } else {
-            trainer.run(s.state(), s.tokens(), s.flops(), s.position());
+        long divergedAt = -1;
+        try {
+            if (s == null) {
+                trainer.resume();
+            } else {
+                trainer.run(s.state(), s.tokens(), s.flops(), s.position());
+            }
+        } catch (DivergenceException e) {
+            if (!Files.exists(dir.resolve(Trainer.LOG)) || TrainLog.read(dir.resolve(Trainer.LOG)).isEmpty()) {
+                throw e;   // nothing logged to show
+            }
+            eta.note(shown, e.getMessage());
+            divergedAt = e.step();
         }
         List<TrainLog.Row> rows = TrainLog.read(dir.resolve(Trainer.LOG));
         TrainLog.Row last = rows.get(rows.size() - 1);
@@ -224,9 +237,12 @@ final class StageRunner {
         d.put("schedule_start", scheduleStart);
         d.put("steps", last.step());
         d.put("final_val_loss", last.valLoss());
+        if (divergedAt >= 0) {
+            d.put("diverged_at", divergedAt);
+        }
         RunFolders.writeJson(done, d);
         eta.finished(shown, last.step() - before, (last.step() - before) * work(cfg), tokensPerStep(ctx));
-        return new Results.Curve(rows, scheduleStart);
+        return new Results.Curve(rows, scheduleStart, divergedAt);
     }
 
     /** Work per step in the units of {@link Progress}: FLOPs per token. */

@@ -156,6 +156,7 @@ public final class Report {
         int positive = 0;
         int cells = 0;
         int unreached = 0;
+        int diverged = 0;
         int before = 0;
         int noSignal = 0;
         List<String> notFalling = new ArrayList<>();
@@ -172,6 +173,7 @@ public final class Report {
                         case NOT_REACHED -> unreached++;
                         case BEFORE_GROWTH -> before++;
                         case NO_SIGNAL -> noSignal++;
+                        case DIVERGED -> diverged++;
                         case SAVED -> { }
                     }
                     if (v.isEmpty()) {
@@ -197,8 +199,8 @@ public final class Report {
         }
         StringBuilder s = new StringBuilder("Against the paper: ");
         s.append(String.format(Locale.ROOT, "%d of %d cells save compute (%d not reached, %d reached by the original "
-                + "before growing, %d without a baseline signal); the paper's %s savings are %s. ", positive, cells,
-                unreached, before, noSignal, metric.name(), metric == SavingsTable.VALIDATION_LOSS
+                + "before growing, %d without a baseline signal%s); the paper's %s savings are %s. ", positive, cells,
+                unreached, before, noSignal, diverged > 0 ? ", " + diverged + " in runs that diverged" : "", metric.name(), metric == SavingsTable.VALIDATION_LOSS
                 ? "positive in every cell" : "negative in some early cells (width) and positive later"));
         s.append(notFalling.isEmpty() ? "Savings shrink (or stay) as the baseline trains longer, as in the paper. "
                 : "Savings grow with longer training for " + String.join(", ", notFalling)
@@ -244,6 +246,7 @@ public final class Report {
             case BEFORE_GROWTH -> "before growth";
             case NOT_REACHED -> "not reached";
             case NO_SIGNAL -> "no signal";
+            case DIVERGED -> "diverged";
         };
     }
 

@@ -127,10 +127,11 @@ public final class SavingsTable {
             long before = count(Savings.Kind.BEFORE_GROWTH);
             long notReached = count(Savings.Kind.NOT_REACHED);
             long noSignal = count(Savings.Kind.NO_SIGNAL);
+            long diverged = count(Savings.Kind.DIVERGED);
             int n = perSeed.size();
             if (saved.length == 0) {   // one word for what every seed found, or the counts
                 return before == n ? "before growth" : notReached == n ? "not reached" : noSignal == n ? "no signal"
-                        : others(before, notReached, noSignal);
+                        : diverged == n ? "diverged" : others(before, notReached, noSignal, diverged);
             }
             String v;
             if (saved.length == 1) {
@@ -141,14 +142,14 @@ public final class SavingsTable {
                 v = String.format(Locale.ROOT, "%.1f ± %.1f", s.mean(), s.halfWidth());
             }
             return saved.length < n ? v + " (" + saved.length + "/" + n + " seeds; " + others(before, notReached,
-                    noSignal) + ")" : v;
+                    noSignal, diverged) + ")" : v;
         }
 
         private long count(Savings.Kind k) {
             return perSeed.stream().filter(o -> o.kind() == k).count();
         }
 
-        private static String others(long before, long notReached, long noSignal) {
+        private static String others(long before, long notReached, long noSignal, long diverged) {
             List<String> parts = new ArrayList<>();
             if (before > 0) {
                 parts.add(before + " before growth");
@@ -158,6 +159,9 @@ public final class SavingsTable {
             }
             if (noSignal > 0) {
                 parts.add(noSignal + " no signal");
+            }
+            if (diverged > 0) {
+                parts.add(diverged + " diverged");
             }
             return String.join(", ", parts);
         }
@@ -222,7 +226,8 @@ public final class SavingsTable {
     /** What the words in a cell mean. */
     static final String LEGEND = "A number is the percent of compute the staged run saved (negative: it needed more); "
             + "*before growth*: its original model reached the baseline's value before growing, so the growth is not "
-            + "credited; *not reached*: the run ended first; *no signal*: the baseline itself has none to reach "
+            + "credited; *not reached*: the run ended first; *diverged*: the run stopped at a non-finite loss first, its "
+            + "curve kept up to its last good step; *no signal*: the baseline itself has none to reach "
             + "(an accuracy of 0). With several seeds: mean ± 95% Student-t half-width over the seeds that saved. With "
             + "one seed, validation loss: [2.5%, 97.5%] of a bootstrap over the validation batches (" + 200
             + " resamples, the same batches for the baseline and every stage), which measures how the fixed "
@@ -331,8 +336,10 @@ public final class SavingsTable {
         if (metric.direction() == Savings.Direction.HIGHER_IS_BETTER && base <= 0) {
             return Savings.Outcome.noSignal();
         }
-        return Savings.outcome(r.flops(), base, metric.staged(b, s), s.segments().get(0).last().flops(),
+        Savings.Outcome o = Savings.outcome(r.flops(), base, metric.staged(b, s), s.segments().get(0).last().flops(),
                 metric.direction());
+        return o.kind() == Savings.Kind.NOT_REACHED && s.divergedAt() >= 0
+                ? new Savings.Outcome(Savings.Kind.DIVERGED, Double.NaN) : o;
     }
 
     /** @return the saving credited to a run at one checkpoint, empty unless it saved after growing */

@@ -90,6 +90,32 @@ public class SavingsTableTest {
     }
 
     @Test
+    public void aRunThatDivergedBeforeReachingACheckpointIsMarkedSoNotMixedIn() {
+        Results.Block b = block(0);
+        Results.Staged whole = b.runs().get("2xW-manual");
+        // the grown stage stopped at a non-finite loss at its step 60: rows up to 50 stay, nothing after
+        Results.Curve grown = whole.segments().get(1);
+        Results.Curve cut = new Results.Curve(grown.rows().stream().filter(r -> r.step() <= 50).toList(),
+                grown.scheduleStart(), 60);
+        Results.Staged s = new Results.Staged(whole.run(), List.of(whole.segments().get(0), cut), whole.dirs(),
+                whole.growths(), List.of());
+        Map<String, Results.Staged> runs = new LinkedHashMap<>();
+        runs.put(s.run().label(), s);
+        Results.Block d = new Results.Block(TARGET, 1, b.baseline(), List.of(), runs, Map.of(), Map.of());
+        assertEquals(s.divergedAt(), 60L);
+        assertEquals(SavingsTable.outcome(d, s, 50, SavingsTable.VALIDATION_LOSS).kind(), Savings.Kind.BEFORE_GROWTH,
+                "what it reached before diverging still counts");
+        assertEquals(SavingsTable.outcome(d, s, 400, SavingsTable.VALIDATION_LOSS).kind(), Savings.Kind.DIVERGED);
+        assertEquals(SavingsTable.cell(List.of(d), "2xW-manual", 400, SavingsTable.VALIDATION_LOSS).markdown(),
+                "diverged");
+        assertTrue(SavingsTable.csv(List.of(d), SavingsTable.VALIDATION_LOSS).contains(",diverged,"));
+        // the same run without the divergence: not reached, as before
+        Results.Staged ended = new Results.Staged(whole.run(), List.of(whole.segments().get(0),
+                new Results.Curve(cut.rows(), cut.scheduleStart())), whole.dirs(), whole.growths(), List.of());
+        assertEquals(SavingsTable.outcome(d, ended, 400, SavingsTable.VALIDATION_LOSS).kind(), Savings.Kind.NOT_REACHED);
+    }
+
+    @Test
     public void aCheckpointTheOriginalReachedIsNotCredited() {
         Results.Block b = block(0);
         Results.Staged s = b.runs().get("2xW-manual");
