@@ -114,16 +114,10 @@ public class StagedCliTest {
         assertTrue(Files.readString(out.resolve("done.json")).contains("BUDGET"));
 
         a.set(a.indexOf("width; depth"), "depth; width");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            assertEquals(StagedCli.run(a.toArray(String[]::new)), 1);
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("staging.stages: saved \"width; depth\", now "
-                + "\"depth; width\""), err.toString(StandardCharsets.UTF_8));
+        Object[] refused = runCapturingErr(a.toArray(String[]::new));
+        assertEquals(refused[0], 1);
+        assertTrue(((String) refused[1]).contains("staging.stages: saved \"width; depth\", now "
+                + "\"depth; width\""), (String) refused[1]);
     }
 
     @Test
@@ -268,6 +262,19 @@ public class StagedCliTest {
         assertEquals(Files.readAllBytes(ckpt), Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));
     }
 
+    /** Runs the command line with System.out captured; returns {exit status, what it printed there}. */
+    private static Object[] runCapturingOut(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            int code = StagedCli.run(args);
+            return new Object[] {code, out.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(old);
+        }
+    }
+
     /** Runs the command line with System.err captured; returns {exit status, what it printed there}. */
     private static Object[] runCapturingErr(String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -345,16 +352,9 @@ public class StagedCliTest {
         Path split = Files.createTempDirectory("run");
         a = new ArrayList<>(trainArgs(split, 8));
         a.addAll(List.of("--micro-batch", "2"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
-        } finally {
-            System.setOut(old);
-        }
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("micro-batch 2 × 2 pass(es) per step (given)"),
-                out.toString(StandardCharsets.UTF_8));
+        Object[] printed = runCapturingOut(a.toArray(String[]::new));
+        assertEquals(printed[0], 0);
+        assertTrue(((String) printed[1]).contains("micro-batch 2 × 2 pass(es) per step (given)"), (String) printed[1]);
         assertTrue(Files.readString(split.resolve(TrainJob.OPTIONS)).contains("\"microBatch\" : 2"));
         List<TrainLog.Row> w = TrainLog.read(whole.resolve(Trainer.LOG));
         List<TrainLog.Row> m = TrainLog.read(split.resolve(Trainer.LOG));
@@ -419,15 +419,9 @@ public class StagedCliTest {
         Path run = Files.createTempDirectory("run");
         List<String> a = new ArrayList<>(trainArgs(run, 8));
         a.addAll(List.of("--spike-guard", "1.01"));   // tight enough that some batch exceeds it
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            assertEquals(StagedCli.run(a.toArray(String[]::new)), 0);
-        } finally {
-            System.setOut(old);
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
+        Object[] r0 = runCapturingOut(a.toArray(String[]::new));
+        assertEquals(r0[0], 0);
+        String printed = (String) r0[1];
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("loss-spike guard \\(factor 1\\.01\\): (\\d+) step")
                 .matcher(printed);
         assertTrue(m.find(), printed);

@@ -137,7 +137,7 @@ public final class TokenShards implements TrainingData {
                         + " training shards (" + dir + ")");
             }
             epoch = p.epoch();
-            shardOrder = permutation(train.size(), new SplittableRandom(seed * 31 + epoch));
+            shardOrder = TokenBatches.shuffled(train.size(), new SplittableRandom(seed * 31 + epoch));
             enterShard(p.shard());
             cursor = p.cursor();
         }
@@ -146,7 +146,7 @@ public final class TokenShards implements TrainingData {
             shard = k;
             cursor = 0;
             TokenShard s = train.get(shardOrder[k]);
-            seqOrder = permutation(sequences(s, seq), new SplittableRandom((seed * 31 + epoch) * 1_000_003L + shardOrder[k]));
+            seqOrder = TokenBatches.shuffled(sequences(s, seq), new SplittableRandom((seed * 31 + epoch) * 1_000_003L + shardOrder[k]));
         }
 
         @Override
@@ -161,7 +161,7 @@ public final class TokenShards implements TrainingData {
                         notice.accept(String.format("training data: all %,d tokens of %d shard(s) in %s used; epoch %d "
                                 + "starts in a new order", trainTokens(), train.size(), dir, epoch + 1));
                         epoch++;
-                        shardOrder = permutation(train.size(), new SplittableRandom(seed * 31 + epoch));
+                        shardOrder = TokenBatches.shuffled(train.size(), new SplittableRandom(seed * 31 + epoch));
                         enterShard(0);
                     }
                 }
@@ -181,17 +181,4 @@ public final class TokenShards implements TrainingData {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, (s.size() - 1) / seq));
     }
 
-    private static int[] permutation(int n, SplittableRandom rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
-    }
 }

@@ -108,18 +108,26 @@ public final class TokenBatches implements TrainingStream {
     }
 
     private int[] permutation(long e) {
-        int[] p = new int[count];
-        for (int i = 0; i < count; i++) {
+        return shuffle ? shuffled(count, new SplittableRandom(seed * 31 + e)) : shuffled(count, null);
+    }
+
+    /**
+     * A Fisher–Yates permutation of 0..n−1, the order every training stream reads its sequences in.
+     *
+     * @param n   how many
+     * @param rng the random stream, or null for the identity
+     * @return the permutation
+     */
+    public static int[] shuffled(int n, SplittableRandom rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
             p[i] = i;
         }
-        if (shuffle) {
-            SplittableRandom rng = new SplittableRandom(seed * 31 + e);
-            for (int i = count - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
+        for (int i = n - 1; rng != null && i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
         }
         return p;
     }
