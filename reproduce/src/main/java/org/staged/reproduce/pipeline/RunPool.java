@@ -66,8 +66,12 @@ final class RunPool implements AutoCloseable {
      * @throws RuntimeException the first failure (in task order), unwrapped
      */
     <T> List<T> coordinated(List<Callable<T>> tasks) {
-        if (pool == null || tasks.size() <= 1) {
-            return all(tasks);
+        if (pool == null || tasks.size() <= 1) {   // on this thread: a coordinator on a worker would take its place
+            List<T> out = new ArrayList<>();
+            for (Callable<T> t : tasks) {
+                out.add(call(t));
+            }
+            return out;
         }
         ExecutorService coordinators = Executors.newFixedThreadPool(tasks.size(), r -> {
             Thread t = new Thread(r, "seed");
