@@ -236,7 +236,7 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
             throw new IllegalArgumentException("--memory-gb must be a positive number, found " + memoryGb);
         }
         if (microBatch != null) {
-            MicroBatch.given(microBatch, batch, ModelConfig.preset("micro"), 0, 0);
+            MicroBatch.checkDivides(microBatch, batch);
         }
         if (spikeGuard != null && !(spikeGuard > 1 && Double.isFinite(spikeGuard))) {
             throw new IllegalArgumentException("--spike-guard must be a factor above 1, found " + spikeGuard);

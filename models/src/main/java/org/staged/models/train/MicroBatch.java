@@ -73,10 +73,7 @@ public record MicroBatch(int microBatch, int batch, long stateBytes, long perSeq
      * @return the choice, with the memory it needs
      */
     public static MicroBatch given(int given, int batch, ModelConfig c, double dropout, double attnDropout) {
-        if (given < 1 || batch % given != 0) {
-            throw new IllegalArgumentException("--micro-batch " + given + ": must divide the batch of " + batch
-                    + " sequences (e.g. " + largestDivisorAtMost(batch, Math.max(1, given)) + ")");
-        }
+        checkDivides(given, batch);
         return new MicroBatch(given, batch, stateBytes(c, 4), activationBytesPerSequence(c, 4, dropout, attnDropout),
                 0, "given");
     }
@@ -173,6 +170,18 @@ public record MicroBatch(int microBatch, int batch, long stateBytes, long perSeq
             return -1;
         }
         return -1;
+    }
+
+    /**
+     * @param given sequences per pass
+     * @param batch sequences per step
+     * @throws IllegalArgumentException naming {@code --micro-batch} unless {@code given} divides {@code batch}
+     */
+    public static void checkDivides(int given, int batch) {
+        if (given < 1 || batch % given != 0) {
+            throw new IllegalArgumentException("--micro-batch " + given + ": must divide the batch of " + batch
+                    + " sequences (e.g. " + largestDivisorAtMost(batch, Math.max(1, given)) + ")");
+        }
     }
 
     static int largestDivisorAtMost(int n, int limit) {
