@@ -26,9 +26,13 @@ import org.staged.api.AtomicFiles;
  * Token ids 0–255 are bytes; id 256 + k is the k-th merge.
  */
 public final class BpeTokenizer implements Tokenizer {
-    /** GPT-2's pre-tokenisation: merges never cross these pieces. */
+    /**
+     * GPT-2's pre-tokenisation: merges never cross these pieces. {@code \\s} is Unicode White_Space, as in the
+     * regex module GPT-2 used, tiktoken and Hugging Face's {@code tokenizers} (Java's default is ASCII only).
+     */
     static final Pattern PRETOKEN = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            Pattern.UNICODE_CHARACTER_CLASS);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int[][] merges;                 // merges[k] = {a, b}, merged into 256 + k
@@ -165,6 +169,15 @@ public final class BpeTokenizer implements Tokenizer {
             ms.addArray().add(mg[0]).add(mg[1]);
         }
         AtomicFiles.writeString(file, root.toString());
+    }
+
+    /** @return a copy of the merges: element k is the pair of ids merged into 256 + k */
+    public int[][] merges() {
+        int[][] out = new int[merges.length][];
+        for (int k = 0; k < merges.length; k++) {
+            out[k] = merges[k].clone();
+        }
+        return out;
     }
 
     @Override
