@@ -19,10 +19,13 @@ import org.staged.eval.data.TrainingText;
 import org.staged.eval.metrics.GptScorer;
 import org.staged.eval.metrics.Lambada;
 import org.staged.eval.metrics.SlidingWindow;
+import org.staged.api.LrSchedule;
+import org.staged.eval.text.HfTokenizer;
 import org.staged.eval.text.Tokenizer;
 import org.staged.eval.text.Tokenizers;
 import org.staged.models.Bench;
 import org.staged.models.Gpt;
+import org.staged.models.hf.HfGpt2;
 import org.staged.models.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,13 +41,18 @@ public final class EvalCommand implements Callable<Integer> {
     /** WikiText-103 test words with one end-of-line per line, as the dataset publishes them. */
     public static final long WIKITEXT103_TEST_WORDS = 245_569;
 
-    @Option(names = "--checkpoint", required = true, description = "checkpoint to evaluate")
+    @Option(names = "--checkpoint", required = true, description = "checkpoint to evaluate: a file, or hf:DIR for a "
+            + "Hugging Face GPT-2 folder")
     Path checkpoint;
     @Option(names = "--run", description = "run directory with run.json and the tokenizer (default: the "
-            + "checkpoint's directory)")
+            + "checkpoint's directory; none for hf:DIR)")
     Path run;
-    @Option(names = "--tasks", split = ",", description = "val, wikitext103, lambada (default: ${DEFAULT-VALUE})")
-    List<String> tasks = List.of("val", "wikitext103", "lambada");
+    @Option(names = "--tokenizer", description = "tokenizer of a checkpoint without a run (default for hf:DIR: its "
+            + "tokenizer.json, else gpt2)")
+    String tokenizer;
+    @Option(names = "--tasks", split = ",", description = "val, wikitext103, lambada (default: all three; without a "
+            + "run, the last two)")
+    List<String> tasks;
     @Option(names = "--stride", description = "sliding-window stride in tokens (default: half the context)")
     Integer stride;
     @Option(names = "--batch", description = "windows or passages per model call (default: ${DEFAULT-VALUE})")
@@ -65,31 +73,48 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         DataDir dir = DataDir.resolve(dataDir);   // fail before any work
-        for (String t : tasks) {
+        for (String t : tasks != null ? tasks : List.<String>of()) {
             if (!List.of("val", "wikitext103", "lambada").contains(t)) {
                 throw new IllegalArgumentException("--tasks: unknown task '" + t + "'; known: val, wikitext103, lambada");
             }
         }
-        Path runDir = run != null ? run : checkpoint.toAbsolutePath().getParent();
-        Path options = runDir.resolve(TrainJob.OPTIONS);
-        if (!Files.exists(options)) {
-            throw new DataException(options + " not found: pass --run, the directory the checkpoint was trained in");
+        Path hf = HfGpt2.folder(checkpoint);
+        Path runDir = run != null ? run : hf == null ? checkpoint.toAbsolutePath().getParent() : null;
+        JsonNode opts = null;
+        if (runDir != null) {
+            Path options = runDir.resolve(TrainJob.OPTIONS);
+            if (!Files.exists(options)) {
+                throw new DataException(options + " not found: pass --run, the directory the checkpoint was trained in");
+            }
+            opts = new ObjectMapper().readTree(options.toFile());
         }
-        JsonNode opts = new ObjectMapper().readTree(options.toFile());
+        List<String> todo = tasks != null ? tasks : opts != null ? List.of("val", "wikitext103", "lambada")
+                : List.of("wikitext103", "lambada");
+        if (opts == null && todo.contains("val")) {
+            throw new IllegalArgumentException("--tasks val needs the run's validation text: pass --run");
+        }
         Bench.setThreads(threads);
-        Checkpoint.Loaded c = Checkpoint.load(checkpoint);
+        Checkpoint.Loaded c = CheckpointInput.load(checkpoint, cfg -> LrSchedule.cosine(1e-4, 0, 1),
+                "nowhere (evaluation needs none)", System.out::println);
         Gpt gpt = new Gpt(c.state().config(), c.state().params());
         GptScorer scorer = new GptScorer(gpt);
-        Tokenizer tok = Tokenizers.create(opts.path("tokenizer").asText(), () -> {
-            throw new DataException(runDir.resolve(Tokenizers.FILE) + " not found: the run's trained tokenizer is needed");
-        }, runDir);
+        String spec = tokenizer != null ? tokenizer : opts != null ? opts.path("tokenizer").asText()
+                : Files.exists(hf.resolve(HfTokenizer.FILE)) ? Tokenizers.HF + hf : "gpt2";
+        Path tokDir = runDir != null ? runDir : hf;
+        Tokenizer tok = Tokenizers.create(spec, () -> {
+            throw new DataException(tokDir.resolve(Tokenizers.FILE) + " not found: the run's trained tokenizer is needed");
+        }, tokDir);
+        if (tok.vocabSize() != gpt.config().vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + tok.name() + " has " + tok.vocabSize() + " tokens but "
+                    + checkpoint + " has a vocabulary of " + gpt.config().vocabSize() + "; pass --tokenizer");
+        }
         int s = stride != null ? stride : Math.max(1, gpt.config().contextLength() / 2);
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("checkpoint", checkpoint.toString());
         out.put("tokens_trained", c.extra().path("tokens").asLong());
         out.put("flops", c.extra().path("flops").asDouble());
         List<String[]> rows = new ArrayList<>();
-        for (String task : tasks) {
+        for (String task : todo) {
             switch (task) {
                 case "val" -> {
                     List<String> sources = new ArrayList<>();
@@ -133,8 +158,8 @@ public final class EvalCommand implements Callable<Integer> {
         System.out.println("| task | metric | value |");
         System.out.println("|---|---|---:|");
         rows.forEach(r -> System.out.printf("| %s | %s | %s |%n", r[0], r[1], r[2]));
-        Path target = json != null ? json : runDir.resolve("eval-" + checkpoint.getFileName().toString()
-                .replace(".safetensors", "") + ".json");
+        Path target = json != null ? json : runDir == null ? Path.of("eval-" + hf.getFileName() + ".json")
+                : runDir.resolve("eval-" + checkpoint.getFileName().toString().replace(".safetensors", "") + ".json");
         AtomicFiles.writeString(target, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(out));
         System.out.println("\nwrote " + target);

@@ -30,7 +30,8 @@ public final class GrowCommand implements Callable<Integer> {
             + "(width,width = 4x width in one stage); options in parentheses, e.g. 'width(moments=matched)' "
             + "(grow list shows each operator's options)")
     String op;
-    @Option(names = "--in", description = "checkpoint to grow")
+    @Option(names = "--in", description = "checkpoint to grow: a file, or hf:DIR for a Hugging Face GPT-2 folder "
+            + "(which needs --target-steps and --target-lr unless it holds Adam's moments)")
     Path in;
     @Option(names = "--out", description = "where to write the grown checkpoint")
     Path out;
@@ -57,7 +58,8 @@ public final class GrowCommand implements Callable<Integer> {
         }
         AtomicFiles.refuseOverwrite(out, "--out", in, "--in");
         GrowthOperator operator = GrowthOperators.discover().stage(op);
-        Checkpoint.Loaded loaded = Checkpoint.load(in);
+        Checkpoint.Loaded loaded = CheckpointInput.load(in, c -> importSchedule(),
+                "--target-lr, --target-steps and --target-warmup", System.out::println);
         TrainingState s = loaded.state();
         LrSchedule old = s.schedule();
         LrSchedule target = new LrSchedule(targetLr != null ? targetLr : old.peakLr(),
@@ -80,6 +82,16 @@ public final class GrowCommand implements Callable<Integer> {
                 s.config().dModel(), grown.config().dModel(), s.config().nLayer(), grown.config().nLayer(),
                 s.scheduleStep(), grown.scheduleStep(), grown.lr(), out);
         return 0;
+    }
+
+    /** The target schedule of a model imported without optimizer state, which only the flags can give. */
+    private LrSchedule importSchedule() {
+        if (targetSteps == null || targetLr == null) {
+            throw new IllegalArgumentException("--in " + in + " has no optimizer state or schedule: give the target "
+                    + "schedule with --target-steps and --target-lr (and --target-warmup, default 0)");
+        }
+        return new LrSchedule(targetLr, targetWarmup != null ? targetWarmup : 0, targetSteps, LrSchedule.Decay.COSINE,
+                0.1);
     }
 
     private static ScheduleContinuation policy(String s) {
@@ -129,6 +141,10 @@ public final class GrowCommand implements Callable<Integer> {
         long seed = 1;
         @Option(names = "--untied", description = "use an untied LM head (default: tied, as GPT-2)")
         boolean untied;
+        @Option(names = "--on", description = "run the kit on this model instead of a random one: a checkpoint file "
+                + "or hf:DIR, e.g. a pretrained GPT-2 (batches of random tokens, at most "
+                + ConformanceKit.MAX_SEQUENCE + " long)")
+        Path on;
 
         @Override
         public Integer call() {
@@ -146,8 +162,11 @@ public final class GrowCommand implements Callable<Integer> {
             System.out.println("|---|---|---|---|---|");
             List<String> failures = new ArrayList<>();
             List<ConformanceKit.Report> reports = new ArrayList<>();
+            TrainingState model = on == null ? null : CheckpointInput.load(on, c -> LrSchedule.cosine(1e-3, 0, 1000),
+                    "the kit (a cosine schedule to 1,000 steps)", System.err::println).state();
             for (GrowthOperator o : selected) {
-                ConformanceKit.Report r = ConformanceKit.run(o, seed, !untied);
+                ConformanceKit.Report r = model == null ? ConformanceKit.run(o, seed, !untied)
+                        : ConformanceKit.run(o, model, seed);
                 for (ConformanceKit.Check c : r.checks()) {
                     String result = c.passed() ? "pass" : c.required() ? "**FAIL**" : "no";
                     System.out.printf("| %s | %s | %s | %s | %s |%n", o.name(), c.name(), yes(c.required()), result,

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
                 + "GPT, grow its whole training state, keep training.",
         subcommands = {TrainCommand.class, GrowCommand.class, CompareCommand.class, ScheduleCommand.class, EvalCommand.class,
                 BenchCommand.class,
-                ReproduceCommand.class, DataCommand.class,
+                ReproduceCommand.class, DataCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StagedCli implements Runnable {
 

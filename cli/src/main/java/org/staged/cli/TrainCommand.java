@@ -82,7 +82,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, description = "run directory (default: runs/<config>)")
     Path out;
     @Option(names = "--init", description = "start from this checkpoint (e.g. one written by staged grow) instead "
-            + "of a fresh model; its LR schedule and position, tokens and FLOPs carry over")
+            + "of a fresh model; its LR schedule and position, tokens and FLOPs carry over. hf:DIR imports a Hugging "
+            + "Face GPT-2 folder (config.json, model.safetensors), which trains on the schedule of --lr, --warmup and "
+            + "--steps from Adam moments of 0")
     Path init;
     // a staged run (Algorithm 1)
     @Option(names = "--stages", description = "train a staged run: the original model from scratch, grown when its "

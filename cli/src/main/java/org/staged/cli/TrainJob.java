@@ -58,7 +58,8 @@ import org.staged.schedule.PracticalConstants;
  * @param seed            seed of initialisation, data split and order (and of the dropout masks)
  * @param out             run directory
  * @param init            checkpoint to start from instead of a fresh model (e.g. a grown one), or null; its
- *                        schedule, position and cumulative tokens and FLOPs carry over
+ *                        schedule, position and cumulative tokens and FLOPs carry over. {@code hf:DIR} imports a
+ *                        Hugging Face GPT-2 folder, which starts on this job's schedule
  * @param staging         Algorithm 1's options for a staged run, or null for one model
  * @param microBatch      sequences per forward/backward pass, a divisor of {@code batch}; null: the largest that
  *                        fits {@code memoryGb}
@@ -204,7 +205,8 @@ public record TrainJob(String preset, Shape shape, Path dataDir, List<String> so
             return trainer.resume();
         }
         if (init != null) {
-            Checkpoint.Loaded start = Checkpoint.load(init);
+            Checkpoint.Loaded start = CheckpointInput.load(init, c -> new LrSchedule(peakLr(c), warmup, steps,
+                    LrSchedule.Decay.COSINE, 0.1), "--lr, --warmup and --steps", status);
             ModelConfig c = start.state().config();
             if (c.vocabSize() != tok.vocabSize()) {
                 throw new IllegalArgumentException(init + " has vocabulary " + c.vocabSize() + " but tokenizer "

@@ -36,12 +36,14 @@ public final class BpeTokenizer implements Tokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int[][] merges;                 // merges[k] = {a, b}, merged into 256 + k
+    private final int requested;                  // the vocabulary training aimed at (text may run out of pairs first)
     private final Map<Long, Integer> mergedId = new HashMap<>();
     private final byte[][] bytesOf;               // token id → its bytes
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
-    private BpeTokenizer(int[][] merges) {
+    private BpeTokenizer(int[][] merges, int requested) {
         this.merges = merges;
+        this.requested = requested;
         bytesOf = new byte[256 + merges.length][];
         for (int i = 0; i < 256; i++) {
             bytesOf[i] = new byte[] {(byte) i};
@@ -127,7 +129,7 @@ public final class BpeTokenizer implements Tokenizer {
                 }
             }
         }
-        return new BpeTokenizer(merges.toArray(new int[0][]));
+        return new BpeTokenizer(merges.toArray(new int[0][]), vocabSize);
     }
 
     /**
@@ -149,7 +151,7 @@ public final class BpeTokenizer implements Tokenizer {
             for (int k = 0; k < ms.size(); k++) {
                 merges[k] = new int[] {ms.get(k).get(0).asInt(), ms.get(k).get(1).asInt()};
             }
-            return new BpeTokenizer(merges);
+            return new BpeTokenizer(merges, root.path("requested_vocab_size").asInt(256 + merges.length));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(file + ": cannot read tokenizer: " + e.getMessage(), e);
         }
@@ -164,6 +166,7 @@ public final class BpeTokenizer implements Tokenizer {
         ObjectNode root = JSON.createObjectNode();
         root.put("type", "byte-bpe");
         root.put("vocab_size", vocabSize());
+        root.put("requested_vocab_size", requested);
         ArrayNode ms = root.putArray("merges");
         for (int[] mg : merges) {
             ms.addArray().add(mg[0]).add(mg[1]);
@@ -180,9 +183,14 @@ public final class BpeTokenizer implements Tokenizer {
         return out;
     }
 
+    /** @return the vocabulary training aimed at: {@link #vocabSize()}, or more when the text ran out of pairs */
+    public int requestedVocabSize() {
+        return requested;
+    }
+
     @Override
     public String name() {
-        return "bpe:" + vocabSize();
+        return "bpe:" + requested;   // the spec it was made from, which Tokenizers.create takes back
     }
 
     @Override

@@ -269,6 +269,32 @@ public final class HfTokenizer implements Tokenizer {
         return n;
     }
 
+    /**
+     * Checks that this tokenizer gives {@code run}'s token ids on every line, and decodes them back to the line.
+     * Lines holding {@code <|endoftext|>} are left out where this tokenizer reads it as the special token.
+     *
+     * @param run   the encoder the ids must match
+     * @param lines text to compare on
+     * @return the number of tokens compared
+     * @throws IllegalStateException quoting the first line whose ids differ
+     */
+    public long checkAgainst(Tokenizer run, List<String> lines) {
+        long tokens = 0;
+        for (String line : lines) {
+            if (endOfText != null && line.contains(END_OF_TEXT)) {
+                continue;
+            }
+            int[] want = run.encode(line);
+            int[] got = encode(line);
+            if (!Arrays.equals(got, want) || !decode(want).equals(line)) {
+                throw new IllegalStateException(FILE + " does not reproduce " + run.name() + " on the line \""
+                        + line.strip() + "\": " + Arrays.toString(got) + " instead of " + Arrays.toString(want));
+            }
+            tokens += want.length;
+        }
+        return tokens;
+    }
+
     /** @return the id of {@code <|endoftext|>}, or null when the vocabulary has none */
     public Integer endOfText() {
         return endOfText;

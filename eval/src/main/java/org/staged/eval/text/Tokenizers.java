@@ -48,9 +48,9 @@ public final class Tokenizers {
             Path file = runDir.resolve(FILE);
             if (Files.exists(file)) {
                 BpeTokenizer t = BpeTokenizer.load(file);
-                if (t.vocabSize() != v) {
-                    throw new IllegalArgumentException(file + " has vocabulary " + t.vocabSize() + ", --tokenizer asks "
-                            + v + "; use another run directory");
+                if (t.requestedVocabSize() != v) {
+                    throw new IllegalArgumentException(file + " was trained for a vocabulary of " + t.requestedVocabSize()
+                            + ", --tokenizer asks " + v + "; use another run directory");
                 }
                 return t;
             }

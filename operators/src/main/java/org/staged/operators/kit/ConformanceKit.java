@@ -51,6 +51,8 @@ public final class ConformanceKit {
     public static final double DYNAMICS_TOL = 1e-9;
     /** Tensor groups the report is broken down by, in order. */
     public static final List<String> GROUPS = List.of("embeddings", "attention", "MLP", "LayerNorms", "head");
+    /** Longest batch sequence the kit uses: enough for every position embedding of its own models. */
+    public static final int MAX_SEQUENCE = 64;
     private static final AdamConfig ADAM = new AdamConfig(0.9, 0.98, 1e-12, true, 0.0, 0.0);
 
     /**
@@ -110,14 +112,56 @@ public final class ConformanceKit {
                     + op.whyNotApplicable(candidates(true).get(0)).orElse("?")));
             return new Report(op.name(), op.claims().description(), null, null, Double.NaN, checks, List.of());
         }
+        return check(op, randomState(cfg, rng, DataType.DOUBLE), rng);
+    }
+
+    /**
+     * Runs every check on a given model, e.g. a pretrained one (its tensors in double precision, batches of
+     * random tokens at most {@value #MAX_SEQUENCE} long).
+     *
+     * @param op    the operator
+     * @param state the model to grow, left unchanged
+     * @param seed  seed of the batches
+     * @return the report
+     */
+    public static Report run(GrowthOperator op, TrainingState state, long seed) {
+        ModelConfig cfg = state.config();
+        java.util.Optional<String> why = op.whyNotApplicable(cfg);
+        if (why.isPresent()) {
+            return new Report(op.name(), op.claims().description(), cfg, null, Double.NaN,
+                    List.of(new Check("applies", null, true, false, "does not apply to this model: " + why.get())),
+                    List.of());
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        TrainingState s = cast(state, DataType.DOUBLE);
+        boolean noMoments = s.adamV().values().stream().allMatch(v -> v.amaxNumber().doubleValue() == 0);
+        if (noMoments) {
+            // with v = 0, Adam's first update divides gradients by their own size, and on entries whose gradient is
+            // zero in exact arithmetic (the key bias) by rounding noise: give the operator moments to carry
+            Map<String, INDArray> m = TrainingState.map(s.params(), a -> GptInit.gaussian(a.shape(), 1e-3, rng, DataType.DOUBLE));
+            s = new TrainingState(cfg, s.params(), m, positiveMoments(s.params(), rng, DataType.DOUBLE), s.step(),
+                    s.schedule(), s.scheduleStep());
+        }
+        Report r = check(op, s, rng);
+        if (noMoments) {
+            List<Check> checks = new ArrayList<>(r.checks());
+            checks.add(0, new Check("Adam moments (information)", null, false, true, "the model has none: random m "
+                    + "and v were given to it"));
+            r = new Report(r.operator(), r.description(), r.original(), r.grown(), r.lossChange(), checks, r.groups());
+        }
+        return r;
+    }
+
+    private static Report check(GrowthOperator op, TrainingState small, SplittableRandom rng) {
+        ModelConfig cfg = small.config();
+        List<Check> checks = new ArrayList<>();
         GrowthClaims claims = op.claims();
         boolean lp = claims.lossPreserving();
         boolean dp = claims.dynamicsPreserving();
         boolean dpNew = dp && claims.dynamicsEntries() == GrowthClaims.Entries.ALL;
         String lossClaim = "loss-preserving";
         String dynClaim = "dynamics-preserving (" + claims.dynamicsInWords() + ")";
-        TrainingState small = randomState(cfg, rng, DataType.DOUBLE);
-        int t = cfg.contextLength();
+        int t = Math.min(cfg.contextLength(), MAX_SEQUENCE);
         INDArray idx = tokens(rng, 2, t, cfg.vocabSize());
         INDArray tgt = tokens(rng, 2, t, cfg.vocabSize());
 
@@ -353,11 +397,15 @@ public final class ConformanceKit {
         Map<String, INDArray> p = GptInit.init(cfg, rng.nextLong(), dt);
         p.replaceAll((k, a) -> a.addi(GptInit.gaussian(a.shape(), 0.3, rng, dt)));
         Map<String, INDArray> m = TrainingState.map(p, a -> GptInit.gaussian(a.shape(), 1e-3, rng, dt));
-        Map<String, INDArray> v = TrainingState.map(p, a -> {
+        return new TrainingState(cfg, p, m, positiveMoments(p, rng, dt), 37, LrSchedule.cosine(1e-3, 10, 1000), 50);
+    }
+
+    /** Second moments: squares of small Gaussians plus a floor, so no entry divides by noise. */
+    private static Map<String, INDArray> positiveMoments(Map<String, INDArray> p, SplittableRandom rng, DataType dt) {
+        return TrainingState.map(p, a -> {
             INDArray r = GptInit.gaussian(a.shape(), 1e-3, rng, dt);
             return r.muli(r).addi(1e-7);
         });
-        return new TrainingState(cfg, p, m, v, 37, LrSchedule.cosine(1e-3, 10, 1000), 50);
     }
 
     private static List<ModelConfig> candidates(boolean tied) {
