@@ -30,7 +30,8 @@ public final class BenchCommand implements Callable<Integer> {
             + "--config with this operator (e.g. --grow width --config gpt2-large)")
     String grow;
     @Option(names = "--checkpoint", description = "instead of training, time saving a whole training state of each "
-            + "--config into this directory, and the memory the save adds (e.g. --checkpoint /tmp --config gpt2-large)")
+            + "--config into this directory, and the memory the save adds, then its export to and import from a "
+            + "Hugging Face folder (e.g. --checkpoint /tmp --config gpt2-large)")
     java.nio.file.Path checkpointDir;
     @Option(names = "--input", description = "also time reading training batches of each --config's shape from this "
             + "folder of token shards, against its training step (the input pipeline's share of a step)")
@@ -79,6 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (checkpointDir != null) {
             for (String c : configs) {
                 System.out.println(CheckpointBench.run(ModelConfig.preset(c), checkpointDir));
+                System.out.println(CheckpointBench.hf(ModelConfig.preset(c), checkpointDir));
             }
             return 0;
         }
