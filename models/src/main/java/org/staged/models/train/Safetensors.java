@@ -205,6 +205,12 @@ public final class Safetensors implements AutoCloseable {
                     return Nd4j.create(d, shape, DataType.DOUBLE);
                 }
                 case "F32" -> {
+                    INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+                    ByteBuffer own = plainBytes(out);
+                    if (own != null) {
+                        own.put(b);
+                        return out;
+                    }
                     float[] f = new float[b.remaining() / 4];
                     b.asFloatBuffer().get(f);
                     return Nd4j.create(f, shape, 'c');
@@ -325,6 +331,15 @@ public final class Safetensors implements AutoCloseable {
         int width = dt == DataType.DOUBLE ? 8 : 4;
         ByteBuffer b = ByteBuffer.allocate((int) Math.min(n, CHUNK) * width).order(ByteOrder.LITTLE_ENDIAN);
         try {
+            ByteBuffer direct = plainBytes(a);
+            if (direct != null) {   // the array's own memory, already in file order: no copies through ND4J
+                for (long i = 0; i < n; i += CHUNK) {
+                    int len = (int) Math.min(CHUNK, n - i) * width;
+                    direct.get(b.array(), 0, len);
+                    sink.accept(b.array(), len);
+                }
+                return n * width;
+            }
             for (long i = 0; i < n; i += CHUNK) {
                 int len = (int) Math.min(CHUNK, n - i);
                 // the chunk's copy lives in a workspace reused chunk after chunk: off-heap memory allocated
@@ -359,6 +374,23 @@ public final class Safetensors implements AutoCloseable {
             return sign == 0 ? sub : -sub;
         }
         return Float.intBitsToFloat(sign | (exp + 112) << 23 | mant << 13);
+    }
+
+    /**
+     * @return a little-endian view of {@code a}'s off-heap memory when it is a whole, c-ordered F32 or F64 buffer on
+     *         a little-endian machine, positioned at its first element; else null
+     */
+    private static ByteBuffer plainBytes(INDArray a) {
+        boolean plain = (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE) && !a.isView()
+                && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()
+                && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN && a.length() * a.dataType().width() <= Integer.MAX_VALUE;
+        if (!plain || a.length() == 0) {
+            return null;
+        }
+        a.data().pointer();   // on a GPU backend this syncs the host copy
+        ByteBuffer nio = a.data().asNio();
+        return nio == null || nio.capacity() < a.length() * a.dataType().width() ? null
+                : nio.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
     }
 
     private static ByteBuffer readFully(FileChannel ch, long pos, int n, Path file) throws IOException {
