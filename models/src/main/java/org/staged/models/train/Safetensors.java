@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
@@ -209,6 +210,7 @@ public final class Safetensors implements AutoCloseable {
                     ByteBuffer own = plainBytes(out);
                     if (own != null) {
                         own.put(b);
+                        Nd4j.getAffinityManager().tagLocation(out, AffinityManager.Location.HOST);   // host copy is current
                         return out;
                     }
                     float[] f = new float[b.remaining() / 4];
@@ -387,7 +389,8 @@ public final class Safetensors implements AutoCloseable {
         if (!plain || a.length() == 0) {
             return null;
         }
-        a.data().pointer();   // on a GPU backend this syncs the host copy
+        // on a GPU backend the host copy is brought up to date first; on the CPU this does nothing
+        Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
         ByteBuffer nio = a.data().asNio();
         return nio == null || nio.capacity() < a.length() * a.dataType().width() ? null
                 : nio.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
