@@ -6,10 +6,7 @@ import static org.testng.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +54,7 @@ public class HfInteropTest {
         if (withOptimizer) {
             a.add("--with-optimizer");
         }
-        Object[] r = capture(a.toArray(String[]::new));
+        Object[] r = Cli.out(a.toArray(String[]::new));
         assertEquals(r[0], 0, (String) r[1]);
         assertTrue(((String) r[1]).contains("read back bit-identical") && ((String) r[1]).contains("tokenizer.json "
                 + "gives the run's ids on WikiText-103's first 10,000 lines"), (String) r[1]);
@@ -92,11 +89,11 @@ public class HfInteropTest {
         }
 
         // refusals: an existing folder, another format
-        Object[] again = captureErr("export", "--checkpoint", run.resolve(Trainer.CHECKPOINT).toString(), "--out",
+        Object[] again = Cli.err("export", "--checkpoint", run.resolve(Trainer.CHECKPOINT).toString(), "--out",
                 out.toString());
         assertEquals(again[0], 1);
         assertTrue(((String) again[1]).contains("already exists"), (String) again[1]);
-        Object[] onnx = captureErr("export", "--checkpoint", run.resolve(Trainer.CHECKPOINT).toString(), "--format",
+        Object[] onnx = Cli.err("export", "--checkpoint", run.resolve(Trainer.CHECKPOINT).toString(), "--format",
                 "onnx", "--out", out.resolveSibling("x").toString());
         assertEquals(onnx[0], 1);
         assertTrue(((String) onnx[1]).contains("--format onnx"), (String) onnx[1]);
@@ -107,7 +104,7 @@ public class HfInteropTest {
         Path hf = export(false);
         String ref = "hf:" + hf;
         // the kit on the imported model: width and depth preserve its loss
-        Object[] kit = capture("grow", "check", "--op", "width;depth", "--on", ref);
+        Object[] kit = Cli.out("grow", "check", "--op", "width;depth", "--on", ref);
         assertEquals(kit[0], 0, (String) kit[1]);
         assertTrue(((String) kit[1]).matches("(?s).*\\| width \\| loss preserved \\(double\\) \\| yes \\| pass \\|.*"),
                 (String) kit[1]);
@@ -116,10 +113,10 @@ public class HfInteropTest {
 
         // a pretrained checkpoint has no schedule: grow asks for one
         Path grown = Files.createTempDirectory("grown").resolve("grown.safetensors");
-        Object[] bare = captureErr("grow", "--op", "width", "--in", ref, "--out", grown.toString());
+        Object[] bare = Cli.err("grow", "--op", "width", "--in", ref, "--out", grown.toString());
         assertEquals(bare[0], 1);
         assertTrue(((String) bare[1]).contains("--target-steps and --target-lr"), (String) bare[1]);
-        Object[] g = capture("grow", "--op", "width", "--in", ref, "--out", grown.toString(), "--target-steps", "40",
+        Object[] g = Cli.out("grow", "--op", "width", "--in", ref, "--out", grown.toString(), "--target-steps", "40",
                 "--target-lr", "1e-3", "--target-warmup", "4");
         assertEquals(g[0], 0, (String) g[1]);
         assertTrue(((String) g[1]).contains("no optimizer state: Adam's moments are 0, the step 0"), (String) g[1]);
@@ -148,7 +145,7 @@ public class HfInteropTest {
 
         // the grown model exports too, with the tokenizer named
         Path again = Files.createTempDirectory("hf").resolve("grown");
-        Object[] x = capture("export", "--checkpoint", grown.toString(), "--tokenizer", "hf:" + hf, "--out",
+        Object[] x = Cli.out("export", "--checkpoint", grown.toString(), "--tokenizer", "hf:" + hf, "--out",
                 again.toString(), "--data-dir", data.toString());
         assertEquals(x[0], 0, (String) x[1]);
         assertEquals(HfGpt2.load(again, null).state().config(), big.config());
@@ -157,13 +154,13 @@ public class HfInteropTest {
     @Test
     public void badFoldersGiveOneErrorNamingTheFile() throws IOException {
         Path empty = Files.createTempDirectory("hf-empty");
-        Object[] r = captureErr("eval", "--checkpoint", "hf:" + empty, "--data-dir", data.toString(), "-q");
+        Object[] r = Cli.err("eval", "--checkpoint", "hf:" + empty, "--data-dir", data.toString(), "-q");
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains(empty.resolve("config.json").toString()), (String) r[1]);
         Path hf = export(false);
         Files.writeString(hf.resolve("config.json"), Files.readString(hf.resolve("config.json"))
                 .replace("\"gelu_new\"", "\"relu\""));
-        Object[] relu = captureErr("grow", "--op", "width", "--in", "hf:" + hf, "--out",
+        Object[] relu = Cli.err("grow", "--op", "width", "--in", "hf:" + hf, "--out",
                 hf.resolveSibling("g.safetensors").toString(), "--target-steps", "10", "--target-lr", "1e-3");
         assertEquals(relu[0], 1);
         assertTrue(((String) relu[1]).contains("activation_function is 'relu'"), (String) relu[1]);
@@ -180,27 +177,5 @@ public class HfInteropTest {
         return Nd4j.createFromArray(x);
     }
 
-    private static Object[] capture(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            int code = StagedCli.run(args);
-            return new Object[] {code, out.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(old);
-        }
-    }
 
-    private static Object[] captureErr(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = StagedCli.run(args);
-            return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(old);
-        }
-    }
 }

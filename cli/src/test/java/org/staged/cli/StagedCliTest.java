@@ -114,7 +114,7 @@ public class StagedCliTest {
         assertTrue(Files.readString(out.resolve("done.json")).contains("BUDGET"));
 
         a.set(a.indexOf("width; depth"), "depth; width");
-        Object[] refused = runCapturingErr(a.toArray(String[]::new));
+        Object[] refused = Cli.err(a.toArray(String[]::new));
         assertEquals(refused[0], 1);
         assertTrue(((String) refused[1]).contains("staging.stages: saved \"width; depth\", now "
                 + "\"depth; width\""), (String) refused[1]);
@@ -262,38 +262,14 @@ public class StagedCliTest {
         assertEquals(Files.readAllBytes(ckpt), Files.readAllBytes(straight.resolve(Trainer.CHECKPOINT)));
     }
 
-    /** Runs the command line with System.out captured; returns {exit status, what it printed there}. */
-    private static Object[] runCapturingOut(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            int code = StagedCli.run(args);
-            return new Object[] {code, out.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(old);
-        }
-    }
 
-    /** Runs the command line with System.err captured; returns {exit status, what it printed there}. */
-    private static Object[] runCapturingErr(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = StagedCli.run(args);
-            return new Object[] {code, err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(old);
-        }
-    }
 
     @Test
     public void aDivergingRunStopsWithOneErrorAndWritesNoNaNCheckpoint() throws IOException {
         Path out = Files.createTempDirectory("run");
         List<String> a = new ArrayList<>(trainArgs(out, 40));
         a.addAll(List.of("--lr", "1e6"));
-        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        Object[] r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1, (String) r[1]);
         assertTrue(((String) r[1]).matches("(?s)staged train: error: the run diverged at step \\d+: .*"), (String) r[1]);
         if (Files.exists(out.resolve(Trainer.CHECKPOINT))) {   // one written before the divergence loads and is finite
@@ -317,7 +293,7 @@ public class StagedCliTest {
         Path bad = Files.createTempDirectory("run").resolve("never");
         a = new ArrayList<>(trainArgs(bad, 4));
         a.addAll(List.of("--lr", "fast"));
-        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        Object[] r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("--lr fast: expected a positive number or 'kaplan'"), (String) r[1]);
         assertTrue(!Files.exists(bad), "nothing written");
@@ -329,7 +305,7 @@ public class StagedCliTest {
         assertEquals(StagedCli.run(trainArgs(run, 4).toArray(String[]::new)), 0);
         Path ckpt = run.resolve(Trainer.CHECKPOINT);
         byte[] before = Files.readAllBytes(ckpt);
-        Object[] r = runCapturingErr("grow", "--op", "width", "--in", ckpt.toString(), "--out",
+        Object[] r = Cli.err("grow", "--op", "width", "--in", ckpt.toString(), "--out",
                 run.resolve(".").resolve(Trainer.CHECKPOINT).toString());
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("--out") && ((String) r[1]).contains("same file as --in"), (String) r[1]);
@@ -337,7 +313,7 @@ public class StagedCliTest {
         // training from a checkpoint into the run folder that holds it would overwrite it too
         List<String> a = new ArrayList<>(trainArgs(run, 4));
         a.addAll(List.of("--init", ckpt.toString()));
-        r = runCapturingErr(a.toArray(String[]::new));
+        r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("same file as --init"), (String) r[1]);
         assertEquals(Files.readAllBytes(ckpt), before);
@@ -352,7 +328,7 @@ public class StagedCliTest {
         Path split = Files.createTempDirectory("run");
         a = new ArrayList<>(trainArgs(split, 8));
         a.addAll(List.of("--micro-batch", "2"));
-        Object[] printed = runCapturingOut(a.toArray(String[]::new));
+        Object[] printed = Cli.out(a.toArray(String[]::new));
         assertEquals(printed[0], 0);
         assertTrue(((String) printed[1]).contains("micro-batch 2 × 2 pass(es) per step (given)"), (String) printed[1]);
         assertTrue(Files.readString(split.resolve(TrainJob.OPTIONS)).contains("\"microBatch\" : 2"));
@@ -365,12 +341,12 @@ public class StagedCliTest {
         Path bad = Files.createTempDirectory("run").resolve("never");
         a = new ArrayList<>(trainArgs(bad, 4));
         a.addAll(List.of("--micro-batch", "3"));
-        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        Object[] r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("--micro-batch 3: must divide the batch of 4"), (String) r[1]);
         a = new ArrayList<>(trainArgs(bad, 4));
         a.addAll(List.of("--memory-gb", "0.0000001"));
-        r = runCapturingErr(a.toArray(String[]::new));
+        r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("--memory-gb"), (String) r[1]);
     }
@@ -388,7 +364,7 @@ public class StagedCliTest {
                     && names.contains("train_000002.bin") && names.contains("shards.json")
                     && names.contains("tokenizer.json"), names.toString());
         }
-        Object[] r = runCapturingErr(prepare);
+        Object[] r = Cli.err(prepare);
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("already exists"), (String) r[1]);
 
@@ -409,7 +385,7 @@ public class StagedCliTest {
         assertEquals(Files.readAllBytes(run.resolve(Trainer.CHECKPOINT)), done);
         a.set(a.size() - 1, Files.createTempDirectory("run").toString());
         a.addAll(List.of("--tokenizer", "byte"));
-        r = runCapturingErr(a.toArray(String[]::new));
+        r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("were prepared with bpe:300"), (String) r[1]);   // the spec, not the vocabulary reached
     }
@@ -419,7 +395,7 @@ public class StagedCliTest {
         Path run = Files.createTempDirectory("run");
         List<String> a = new ArrayList<>(trainArgs(run, 8));
         a.addAll(List.of("--spike-guard", "1.01"));   // tight enough that some batch exceeds it
-        Object[] r0 = runCapturingOut(a.toArray(String[]::new));
+        Object[] r0 = Cli.out(a.toArray(String[]::new));
         assertEquals(r0[0], 0);
         String printed = (String) r0[1];
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("loss-spike guard \\(factor 1\\.01\\): (\\d+) step")
@@ -431,7 +407,7 @@ public class StagedCliTest {
         assertTrue(Files.readString(run.resolve(TrainJob.OPTIONS)).contains("\"spikeGuard\" : 1.01"));
         a = new ArrayList<>(trainArgs(Files.createTempDirectory("run").resolve("never"), 4));
         a.addAll(List.of("--spike-guard", "0.5"));
-        Object[] r = runCapturingErr(a.toArray(String[]::new));
+        Object[] r = Cli.err(a.toArray(String[]::new));
         assertEquals(r[0], 1);
         assertTrue(((String) r[1]).contains("--spike-guard must be a factor above 1, found 0.5"), (String) r[1]);
     }

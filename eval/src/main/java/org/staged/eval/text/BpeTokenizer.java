@@ -200,11 +200,22 @@ public final class BpeTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
+        return encodePieces(text, w -> cache.computeIfAbsent(w, this::encodeWord));
+    }
+
+    /**
+     * Splits {@code text} with {@link #PRETOKEN} and concatenates each piece's ids.
+     *
+     * @param text any string
+     * @param word the ids of one piece
+     * @return the ids of the text
+     */
+    static int[] encodePieces(String text, java.util.function.Function<String, int[]> word) {
         int[] out = new int[Math.max(16, text.length() / 2)];
         int n = 0;
         Matcher m = PRETOKEN.matcher(text);
         while (m.find()) {
-            int[] w = cache.computeIfAbsent(m.group(), this::encodeWord);
+            int[] w = word.apply(m.group());
             if (n + w.length > out.length) {
                 out = Arrays.copyOf(out, Math.max(out.length * 2, n + w.length));
             }

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
 import org.staged.api.AtomicFiles;
 
 /**
@@ -335,18 +334,7 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     private int[] encodeOrdinary(String text) {
-        int[] out = new int[Math.max(16, text.length() / 2)];
-        int n = 0;
-        Matcher m = BpeTokenizer.PRETOKEN.matcher(text);
-        while (m.find()) {
-            int[] w = cache.computeIfAbsent(m.group(), this::encodeWord);
-            if (n + w.length > out.length) {
-                out = Arrays.copyOf(out, Math.max(out.length * 2, n + w.length));
-            }
-            System.arraycopy(w, 0, out, n, w.length);
-            n += w.length;
-        }
-        return Arrays.copyOf(out, n);
+        return BpeTokenizer.encodePieces(text, w -> cache.computeIfAbsent(w, this::encodeWord));
     }
 
     private int[] encodeWord(String word) {
