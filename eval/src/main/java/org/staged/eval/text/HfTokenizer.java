@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,9 +62,7 @@ public final class HfTokenizer implements Tokenizer {
 
     /**
      * The Hugging Face form of a suite tokenizer: bytes are ids 0–255 and merge k makes id 256 + k for
-     * {@code byte} and {@code bpe:N}; GPT-2's vocabulary and merges are rebuilt from tiktoken's ranks, every
-     * split of a token into two tokens becoming a merge at the token's rank, as {@code transformers} converts
-     * tiktoken files.
+     * {@code byte} and {@code bpe:N}; GPT-2's vocabulary and 50,000 merges are rebuilt from tiktoken's ranks.
      *
      * @param tok the run's tokenizer
      * @return its Hugging Face form
@@ -119,26 +116,44 @@ public final class HfTokenizer implements Tokenizer {
         } catch (IOException e) {
             throw new IllegalStateException(R50K + ": " + e.getMessage(), e);
         }
-        List<int[]> triples = new ArrayList<>();   // {rank of the token, rank of the left part, rank of the right}
-        for (int id = 0; id < byRank.size(); id++) {
-            byte[] t = byRank.get(id);
-            for (int cut = 1; cut < t.length; cut++) {
-                Integer a = ranks.get(ByteBuffer.wrap(t, 0, cut).slice());
-                Integer b = ranks.get(ByteBuffer.wrap(t, cut, t.length - cut).slice());
-                if (a != null && b != null) {
-                    triples.add(new int[] {id, a, b});
-                }
-            }
-        }
-        triples.sort(Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]).thenComparingInt(x -> x[2]));
+        // GPT-2's merges, one per token: the two parts tiktoken's BPE leaves of a token's bytes when only lower
+        // ranks may merge (merge k makes the token of rank 256 + k, as in GPT-2's merges.txt)
         List<String[]> merges = new ArrayList<>();
-        for (int[] x : triples) {
-            merges.add(new String[] {ByteLevel.encode(byRank.get(x[1])), ByteLevel.encode(byRank.get(x[2]))});
+        for (int id = 256; id < byRank.size(); id++) {
+            List<byte[]> parts = bpe(byRank.get(id), ranks, id);
+            if (parts.size() != 2) {
+                throw new IllegalStateException(R50K + ": token " + id + " is not the merge of two lower-ranked tokens");
+            }
+            merges.add(new String[] {ByteLevel.encode(parts.get(0)), ByteLevel.encode(parts.get(1))});
         }
         List<String> vocab = new ArrayList<>();
         byRank.forEach(b -> vocab.add(ByteLevel.encode(b)));
         vocab.add(END_OF_TEXT);
         return new HfTokenizer("gpt2", vocab, merges, vocab.size() - 1);
+    }
+
+    /** tiktoken's BPE of {@code bytes}: merge the adjacent pair of lowest rank below {@code below} until none is. */
+    private static List<byte[]> bpe(byte[] bytes, Map<ByteBuffer, Integer> ranks, int below) {
+        List<byte[]> parts = new ArrayList<>();
+        for (byte b : bytes) {
+            parts.add(new byte[] {b});
+        }
+        while (parts.size() > 1) {
+            int best = below;
+            int at = -1;
+            for (int i = 0; i + 1 < parts.size(); i++) {
+                Integer r = ranks.get(ByteBuffer.wrap(concat(parts.get(i), parts.get(i + 1))));
+                if (r != null && r < best) {
+                    best = r;
+                    at = i;
+                }
+            }
+            if (at < 0) {
+                break;
+            }
+            parts.set(at, concat(parts.get(at), parts.remove(at + 1)));
+        }
+        return parts;
     }
 
     /**

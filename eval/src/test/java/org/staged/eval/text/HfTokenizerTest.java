@@ -58,9 +58,13 @@ public class HfTokenizerTest {
     }
 
     private static HfTokenizer roundTrip(Tokenizer tok) throws IOException {
+        return HfTokenizer.read(written(tok).resolve(HfTokenizer.FILE));
+    }
+
+    private static Path written(Tokenizer tok) throws IOException {
         Path dir = Files.createTempDirectory("hf-tok");
         HfTokenizer.of(tok).write(dir, 1024);
-        return HfTokenizer.read(dir.resolve(HfTokenizer.FILE));
+        return dir;
     }
 
     private static void assertSameIds(Tokenizer run, Tokenizer exported, List<String> lines) {
@@ -82,11 +86,15 @@ public class HfTokenizerTest {
         HfTokenizer hf = roundTrip(new Gpt2Tokenizer());
         assertEquals(hf.vocabSize(), 50257);
         assertEquals(hf.endOfText(), Integer.valueOf(50256));
+        assertEquals(hf.mergeCount(), 50_000, "one merge per token, as GPT-2's merges.txt");
         assertSameIds(new Gpt2Tokenizer(), hf, lines());
         // GPT-2's own vocab.json: "Ġthe" is 262, "Ġt" 256
         assertEquals(hf.encode(" the"), new int[] {262});
         assertEquals(hf.encode(" t"), new int[] {256});
         assertEquals(hf.encode("a<|endoftext|>b"), new int[] {64, 50256, 65});
+        // GPT-2's merges.txt begins "Ġ t", "Ġ a", "h e", "i n", "r e"
+        List<String> merges = Files.readAllLines(written(new Gpt2Tokenizer()).resolve("merges.txt"));
+        assertEquals(merges.subList(0, 6), List.of("#version: 0.2", "\u0120 t", "\u0120 a", "h e", "i n", "r e"));
     }
 
     @Test
