@@ -37,12 +37,14 @@ public final class AtomicFiles {
      * @throws UncheckedIOException naming the file when it cannot be written
      */
     public static void write(Path file, Content content) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Path tmp = null;
         try {
             Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
+            Files.createDirectories(parent);
+            // a name of its own, so writers of the same file in other threads or JVMs (a cluster's tasks) do not
+            // collide; created as the process's files are (a temp file's owner-only mode would stick)
+            tmp = parent.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                    + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
             try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
                  OutputStream out = new BufferedOutputStream(fos, 1 << 20)) {
                 content.writeTo(out);
@@ -60,6 +62,9 @@ public final class AtomicFiles {
     }
 
     private static void deleteQuietly(Path tmp) {
+        if (tmp == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(tmp);
         } catch (IOException ignored) {

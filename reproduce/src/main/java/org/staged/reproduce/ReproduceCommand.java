@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.staged.models.Bench;
+import org.staged.reproduce.pipeline.ClusterRuns;
 import org.staged.reproduce.pipeline.Results;
+import org.staged.reproduce.pipeline.RunExecutor;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.preset.Preset;
 import org.staged.reproduce.report.Report;
@@ -36,6 +38,11 @@ public final class ReproduceCommand implements Callable<Integer> {
     int threads = Runtime.getRuntime().availableProcessors();
     @Option(names = {"-q", "--quiet"}, description = "no progress bars (one line per run still)")
     boolean quiet;
+    @Option(names = "--spark", arity = "0..1", fallbackValue = "local[*]", paramLabel = "MASTER",
+            description = "run each run as an Apache Spark task: local[N] in this JVM, or a cluster's master URL "
+                    + "(spark://, k8s://, yarn); --results must then be a folder every executor can write (default "
+                    + "without a value: local[*])")
+    String spark;
 
     @Override
     public Integer call() {
@@ -48,7 +55,14 @@ public final class ReproduceCommand implements Callable<Integer> {
         System.out.printf("reproduce %s: %s%n", p.name(), p.description());
         long start = System.nanoTime();
         Reproduction r = new Reproduction(p, results, dataDir, !quiet, System.out);
-        List<Results.Block> blocks = r.run();
+        List<Results.Block> blocks;
+        if (spark == null) {
+            blocks = r.run();
+        } else {
+            try (RunExecutor cluster = ClusterRuns.find().open(spark, r)) {
+                blocks = r.run(cluster);
+            }
+        }
         String report = Report.write(r.root(), p, blocks, (System.nanoTime() - start) / 1e9);
         System.out.println();
         System.out.println(report);

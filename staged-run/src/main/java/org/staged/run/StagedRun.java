@@ -85,6 +85,7 @@ public final class StagedRun {
     private Predicate<TrainLog.Row> lastStop = r -> false;
     private String presetHash = "";
     private Consumer<String> status = s -> { };
+    private Consumer<TrainLog.Row> onRow = r -> { };
     private Path adopt;
 
     /** Why a stage ended. */
@@ -277,6 +278,12 @@ public final class StagedRun {
         return this;
     }
 
+    /** Registers a callback for every log row of every stage (after it is written). */
+    public StagedRun onRow(Consumer<TrainLog.Row> callback) {
+        this.onRow = callback;
+        return this;
+    }
+
     /** Receives one line per growth and at the end. */
     public StagedRun status(Consumer<String> sink) {
         this.status = sink;
@@ -341,7 +348,10 @@ public final class StagedRun {
             if (microBatchRule != null) {
                 status.accept("stage " + k + " " + microBatchRule.apply(plan.shapes().get(k - 1)).describe());
             }
-            Trainer trainer = trainer(end, plan.shapes().get(k - 1)).stage(k, (ObjectNode) tags).stopWhen(stop).onRow(r -> haltAt("row:" + r.step()));
+            Trainer trainer = trainer(end, plan.shapes().get(k - 1)).stage(k, (ObjectNode) tags).stopWhen(stop).onRow(r -> {
+                onRow.accept(r);
+                haltAt("row:" + r.step());
+            });
             Trainer.Result r;
             try {
                 if (resuming) {

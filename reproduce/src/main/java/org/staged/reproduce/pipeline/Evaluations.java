@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import org.staged.models.train.TrainLog;
 
 /**
@@ -18,14 +17,14 @@ import org.staged.models.train.TrainLog;
  */
 final class Evaluations {
     private final ZeroShot zeroShot;
-    private final RunPool pool;
+    private final RunExecutor pool;
     private final int points;
 
     /** The baseline's points, and the runs with theirs. */
     record Evaluated(List<ZeroShot.Point> baseline, List<Results.Staged> runs) {
     }
 
-    Evaluations(ZeroShot zeroShot, RunPool pool, int points) {
+    Evaluations(ZeroShot zeroShot, RunExecutor pool, int points) {
         this.zeroShot = zeroShot;
         this.pool = pool;
         this.points = points;
@@ -46,9 +45,13 @@ final class Evaluations {
             }
         }
         List<Path> dirs = List.copyOf(at.keySet());
-        List<Callable<List<ZeroShot.Point>>> evals = new ArrayList<>();
-        dirs.forEach(d -> evals.add(() -> zeroShot.evaluate(d, List.copyOf(rowsOf.get(d).values()),
-                List.copyOf(at.get(d)), ctx.tok())));
+        List<RunExecutor.Job<List<ZeroShot.Point>>> evals = new ArrayList<>();
+        for (Path d : dirs) {
+            String folder = ctx.dir().relativize(d).toString();
+            evals.add(new RunExecutor.Job<>(new RunExecutor.JobKey(ctx.target().name(), ctx.seed(),
+                    RunExecutor.JobKey.ZERO_SHOT + folder), "zero-shot evaluation of " + folder,
+                    () -> zeroShot.evaluate(d, List.copyOf(rowsOf.get(d).values()), List.copyOf(at.get(d)), ctx.tok())));
+        }
         List<List<ZeroShot.Point>> done = pool.all(evals);
         Map<Path, Map<Long, ZeroShot.Point>> byDir = new LinkedHashMap<>();
         for (int i = 0; i < dirs.size(); i++) {

@@ -14,7 +14,7 @@ import org.staged.reproduce.preset.Preset;
  * Reports runs as they start and finish, with the elapsed time and an estimate for the whole preset. Runs
  * may overlap (see {@link RunPool}), so every method is synchronized and each run carries its own clock.
  */
-final class Progress {
+public final class Progress {
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
     private final double plannedWork;
@@ -22,10 +22,10 @@ final class Progress {
     private double measuredWork;
     private double measuredSeconds;
     private int index;
-    private final int parallel;
+    private int parallel;
 
     /** One started run: its number and clock. */
-    record Run(int index, long startNanos) {
+    public record Run(int index, long startNanos) {
     }
 
     Progress(Preset preset, GrowthOperators registry, PrintStream out) {
@@ -61,19 +61,56 @@ final class Progress {
         return w;
     }
 
+    /** @param slots runs that go side by side, by which the ETA divides the work left */
+    synchronized void slots(int slots) {
+        this.parallel = Math.max(1, slots);
+    }
+
+    /** @return what this JVM's runs measured: work done and the seconds it took (a cluster's task reports it) */
+    synchronized JobReport report(java.util.List<String> lines) {
+        return new JobReport(lines, measuredWork, measuredSeconds);
+    }
+
     private static double work(ModelConfig c, long steps) {
         return (double) steps * c.trainingFlopsPerToken(c.contextLength());
     }
 
     synchronized Run starting(String title, String target, long seed, ModelConfig cfg, long steps) {
         index++;
-        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        out.printf(Locale.ROOT, "[%d] %s seed %d: %s — %s, %.2fM params, up to %d steps (%s)%n", index,
+                target, seed, title, RunFolders.shape(cfg), cfg.totalParams() / 1e6, steps, clock());
+        return new Run(index, System.nanoTime());
+    }
+
+    /**
+     * A job that started on another machine.
+     *
+     * @param title the job's title
+     * @param where the executor, host and attempt
+     */
+    public synchronized Run startedElsewhere(String title, String target, long seed, String where) {
+        index++;
+        out.printf(Locale.ROOT, "[%d] %s seed %d: %s — on %s (%s)%n", index, target, seed, title, where, clock());
+        return new Run(index, System.nanoTime());
+    }
+
+    /** A job finished on another machine: its lines, under the job's number, and its work towards the ETA. */
+    public synchronized void finishedElsewhere(Run run, JobReport report) {
+        measuredWork += report.work();
+        measuredSeconds += report.seconds();
+        doneWork += report.work();
+        for (String line : report.lines()) {   // the task's own numbering and clock give way to the driver's
+            String l = line.replaceFirst("^\\s*\\[[-0-9]+] ", "").replaceFirst(" \\(elapsed [^)]*\\)$", "");
+            out.printf(Locale.ROOT, "    [%d] %s%n", run.index(), l);
+        }
+        out.printf(Locale.ROOT, "    [%d] finished in %s%n", run.index(), duration((System.nanoTime() - run.startNanos()) / 1e9));
+    }
+
+    /** @return the elapsed time and, once a run has been measured, the preset's ETA */
+    private String clock() {
         String left = measuredSeconds > 0 ? String.format(Locale.ROOT, ", preset ETA ≤ %s",
                 duration(Math.max(0, plannedWork - doneWork) * measuredSeconds / measuredWork / parallel)) : "";
-        out.printf(Locale.ROOT, "[%d] %s seed %d: %s — %s, %.2fM params, up to %d steps (elapsed %s%s)%n", index,
-                target, seed, title, RunFolders.shape(cfg), cfg.totalParams() / 1e6, steps,
-                duration(elapsed), left);
-        return new Run(index, System.nanoTime());
+        return "elapsed " + duration((System.nanoTime() - startNanos) / 1e9) + left;
     }
 
     /**
@@ -92,7 +129,7 @@ final class Progress {
     }
 
     /** A line about a run as it goes (a growth), under the run's number. */
-    synchronized void note(Run run, String line) {
+    public synchronized void note(Run run, String line) {
         out.printf(Locale.ROOT, "    [%s] %s%n", run == null ? "-" : String.valueOf(run.index()), line);
     }
 

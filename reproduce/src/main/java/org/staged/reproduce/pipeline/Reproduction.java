@@ -68,35 +68,198 @@ public final class Reproduction {
         return root;
     }
 
+    /** @return where runs are reported, with the preset's ETA */
+    public Progress progress() {
+        return eta;
+    }
+
+    /** @return the results directory the preset's folder is in */
+    public Path results() {
+        return root.getParent();
+    }
+
+    /** @return the data directory as resolved here (a cluster's executors are handed this path) */
+    public Path dataRoot() {
+        return DataDir.resolve(dataFlag).root().toAbsolutePath();
+    }
+
+    /** @return the folder a job writes: its run's, or for an evaluation the run it evaluates */
+    public Path folder(RunExecutor.JobKey key) {
+        Preset.Target target = target(key);
+        return RunFolders.seed(root, target, key.seed()).resolve(key.folder());
+    }
+
+    private Preset.Target target(RunExecutor.JobKey key) {
+        return preset.targets().stream().filter(t -> t.name().equals(key.target())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(key + ": preset " + preset.name() + " has no target "
+                        + key.target()));
+    }
+
+    /** @return the preset being run */
+    public Preset preset() {
+        return preset;
+    }
+
     /**
-     * Checks the data, then trains (or finds finished) every run.
+     * Checks the data, then trains (or finds finished) every run, side by side as the preset says.
      *
      * @return per target and seed, what it produced
      * @throws DataException before any run starts when a data file is missing
      */
     public List<Results.Block> run() {
-        DataDir dir = checkData();
-        MicroBatch.Budget machine = MicroBatch.detectBudget();
-        MicroBatch.Budget budget = preset.parallelRuns() == 1 ? machine : new MicroBatch.Budget(
-                machine.bytes() / preset.parallelRuns(), machine.source() + " shared by " + preset.parallelRuns()
-                + " parallel runs");
-        String presetHash = RunFolders.recordPreset(root, preset);
-        List<Results.Block> blocks;
         try (RunPool pool = new RunPool(preset.parallelRuns())) {
-            StageRunner runner = new StageRunner(preset, registry, eta, progress && !pool.parallel(), presetHash, budget);
-            for (String line : PresetPlan.lines(preset, runner::microBatch, dir)) {
-                out.println(line);
-            }
-            List<Callable<Results.Block>> each = new ArrayList<>();
-            for (Preset.Target t : preset.targets()) {
-                for (long seed : preset.seeds()) {
-                    each.add(() -> new Seed(context(dir, t, seed), runner, pool).block(zeroShot(dir), dir));
-                }
-            }
-            blocks = List.copyOf(pool.coordinated(each));
+            return run(pool);
         }
+    }
+
+    /**
+     * The memory one run may use when its micro-batch is chosen: the backend's, shared by the preset's parallel
+     * runs. A cluster's tasks are given the driver's, so every run is split as it would be here.
+     */
+    public MicroBatch.Budget budget() {
+        MicroBatch.Budget machine = MicroBatch.detectBudget();
+        return preset.parallelRuns() == 1 ? machine : new MicroBatch.Budget(machine.bytes() / preset.parallelRuns(),
+                machine.source() + " shared by " + preset.parallelRuns() + " parallel runs");
+    }
+
+    /**
+     * Checks the data, then trains (or finds finished) every run on {@code executor}.
+     *
+     * @return per target and seed, what it produced
+     * @throws DataException before any run starts when a data file is missing
+     */
+    public List<Results.Block> run(RunExecutor executor) {
+        DataDir dir = checkData();
+        String presetHash = RunFolders.recordPreset(root, preset);
+        eta.slots(executor.slots());
+        StageRunner runner = new StageRunner(preset, registry, eta, progress && executor.slots() == 1, presetHash,
+                budget());
+        for (String line : PresetPlan.lines(preset, runner::microBatch, dir)) {
+            out.println(line);
+        }
+        List<Callable<Results.Block>> each = new ArrayList<>();
+        for (Preset.Target t : preset.targets()) {
+            for (long seed : preset.seeds()) {
+                each.add(() -> new Seed(sharedContext(dir, t, seed, presetHash), runner, executor).block(zeroShot(dir),
+                        dir));
+            }
+        }
+        List<Results.Block> blocks = List.copyOf(RunPool.coordinated(each, executor.slots()));
         eta.finish();
         return blocks;
+    }
+
+    /**
+     * Runs one job in this JVM, as a cluster's task does: the job's seed is followed through its plan up to the
+     * job, every job before it being found finished and read back (a job is handed out only once those it
+     * needs are done), and the job itself trained, resumed or found finished.
+     *
+     * @param key    the job
+     * @param budget the driver's memory budget per run, so the micro-batch is the one a local run would use
+     * @param watch  called after every log row the job writes
+     * @return the job's progress lines and measured work
+     */
+    public JobReport runJob(RunExecutor.JobKey key, MicroBatch.Budget budget,
+                            java.util.function.Consumer<TrainLog.Row> watch) {
+        DataDir dir = DataDir.resolve(dataFlag);
+        Preset.Target target = target(key);
+        String presetHash = RunFolders.recordedPreset(root, preset);
+        StageRunner runner = new StageRunner(preset, registry, eta, false, presetHash, budget).watch(watch);
+        OneJob one = new OneJob(key);
+        try {
+            new Seed(sharedContext(dir, target, key.seed(), presetHash), runner, one).block(zeroShot(dir), dir);
+        } catch (OneJob.Done done) {
+            return eta.report(List.of());
+        }
+        throw new IllegalArgumentException(key + ": no such job in preset " + preset.name());
+    }
+
+    /**
+     * The last seed contexts this JVM built, kept for its next jobs: a cluster's executor takes many jobs of one
+     * seed, and tokenizing the corpus for each would cost minutes.
+     */
+    private static final Map<String, java.util.concurrent.FutureTask<SeedContext>> CONTEXTS =
+            new java.util.LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, java.util.concurrent.FutureTask<SeedContext>> e) {
+                    return size() > 4;
+                }
+            };
+
+    private SeedContext sharedContext(DataDir dir, Preset.Target target, long seed, String presetHash) {
+        String k = root.toAbsolutePath() + "|" + presetHash + "|" + target.name() + "|" + seed;
+        java.util.concurrent.FutureTask<SeedContext> f;
+        boolean mine = false;
+        synchronized (CONTEXTS) {
+            f = CONTEXTS.get(k);
+            if (f == null) {
+                f = new java.util.concurrent.FutureTask<>(() -> context(dir, target, seed));
+                CONTEXTS.put(k, f);
+                mine = true;
+            }
+        }
+        if (mine) {
+            f.run();   // built outside the lock: other seeds build theirs meanwhile
+        }
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            synchronized (CONTEXTS) {
+                CONTEXTS.remove(k);   // a failure is reported, not kept
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the data", e);
+        }
+    }
+
+    /** Runs the job it names and stops there; every other job it is handed is one before it, found finished. */
+    private static final class OneJob implements RunExecutor {
+        private final RunExecutor.JobKey key;
+
+        /** Thrown once the job has run: nothing after it in the seed's plan belongs to this task. */
+        static final class Done extends RuntimeException {
+            Done() {
+                super(null, null, false, false);
+            }
+        }
+
+        OneJob(RunExecutor.JobKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public <T> List<T> all(List<Job<T>> jobs) {
+            for (Job<T> j : jobs) {
+                if (j.key().equals(key)) {
+                    call(j);
+                    throw new Done();
+                }
+            }
+            List<T> out = new ArrayList<>();
+            jobs.forEach(j -> out.add(call(j)));
+            return out;
+        }
+
+        private static <T> T call(Job<T> j) {
+            try {
+                return j.call().call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(j.key() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int slots() {
+            return 1;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** Every file the preset needs, checked before the first run. */
@@ -195,7 +358,7 @@ public final class Reproduction {
     private final class Seed {
         private final SeedContext ctx;
         private final StageRunner runner;
-        private final RunPool pool;
+        private final RunExecutor pool;
         private final long warmup = preset.training().warmup();
         private final long end;
         /** How long an original (and a practical run's stage before growth) may train before it must grow. */
@@ -204,7 +367,7 @@ public final class Reproduction {
         private Results.Curve baseline;
         private Map<String, Results.Constants> constants;
 
-        Seed(SeedContext ctx, StageRunner runner, RunPool pool) {
+        Seed(SeedContext ctx, StageRunner runner, RunExecutor pool) {
             this.ctx = ctx;
             this.runner = runner;
             this.pool = pool;
@@ -216,10 +379,11 @@ public final class Reproduction {
         Results.Block block(ZeroShot zs, DataDir dir) {
             // the baseline and the originals need nothing from each other; the grown runs need them all
             List<ModelConfig> shapes = originalShapes();
-            List<Callable<Results.Curve>> first = new ArrayList<>();
-            first.add(() -> runner.fresh(ctx, RunFolders.fresh(ctx.dir(), "baseline"), "baseline", ctx.config(), end,
-                    r -> false));
-            shapes.forEach(o -> first.add(() -> original(o)));
+            List<RunExecutor.Job<Results.Curve>> first = new ArrayList<>();
+            Path base = RunFolders.fresh(ctx.dir(), "baseline");
+            first.add(job(base, "baseline", () -> runner.fresh(ctx, base, "baseline", ctx.config(), end, r -> false)));
+            shapes.forEach(o -> first.add(job(RunFolders.original(ctx.dir(), o), "original " + RunFolders.shape(o),
+                    () -> original(o))));
             List<Results.Curve> trained = pool.all(first);
             baseline = trained.get(0);
             if (baseline.diverged()) {   // every table compares against it: nothing to report
@@ -231,10 +395,10 @@ public final class Reproduction {
                 originals.put(shapes.get(i), trained.get(i + 1));
             }
             constants = constants();
-            List<Callable<Results.Staged>> grown = new ArrayList<>();
+            List<RunExecutor.Job<Results.Staged>> grown = new ArrayList<>();
             for (Preset.GrownRun run : allRuns()) {
-                grown.add(() -> run.ablation() ? ablation(run)
-                        : run.schedule() == Preset.Schedule.PRACTICAL ? practical(run) : manual(run));
+                grown.add(job(RunFolders.run(ctx.dir(), run), run.label(), () -> run.ablation() ? ablation(run)
+                        : run.schedule() == Preset.Schedule.PRACTICAL ? practical(run) : manual(run)));
             }
             Map<String, Results.Staged> runs = new LinkedHashMap<>();
             Map<String, Results.Staged> ablations = new LinkedHashMap<>();
@@ -252,6 +416,12 @@ public final class Reproduction {
             ev.runs().forEach(s -> runs.put(s.run().label(), s));
             RunFolders.pruneSnapshots(ctx.dir(), ctx.target().checkpoints());
             return new Results.Block(ctx.target(), ctx.seed(), baseline, ev.baseline(), runs, ablations, constants);
+        }
+
+        /** A job that writes {@code folder}, a folder of this seed. */
+        private <T> RunExecutor.Job<T> job(Path folder, String title, Callable<T> call) {
+            return new RunExecutor.Job<>(new RunExecutor.JobKey(ctx.target().name(), ctx.seed(),
+                    ctx.dir().relativize(folder).toString()), title, call);
         }
 
         /** The grown runs of Table 1, then Figure 3's ablations. */

@@ -69,22 +69,58 @@ final class RunFolders {
      */
     static String recordPreset(Path root, Preset preset) {
         Path f = root.resolve("preset.json");
+        String text = presetText(preset);
         try {
             Files.createDirectories(root);
-            ObjectNode mine = JSON.createObjectNode();
-            mine.put("layout", LAYOUT);
-            mine.set("preset", JSON.valueToTree(preset));
-            String text = JSON.writeValueAsString(mine);
             if (Files.exists(f) && !JSON.readTree(Files.readString(f)).equals(JSON.readTree(text))) {
                 throw new IllegalArgumentException(root + " holds results of another version of preset '"
                         + preset.name() + "' or of an earlier layout (" + f + " differs); pass another --results "
                         + "directory or remove it");
             }
             AtomicFiles.writeString(f, text);
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return sha256(text);
         } catch (IOException e) {
             throw new DataException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The preset as the driver recorded it, read where a cluster's task runs: the results folder must be the
+     * driver's (a shared filesystem).
+     *
+     * @return the SHA-256 of the recorded preset
+     * @throws DataException when the folder lacks the record or holds another preset's
+     */
+    static String recordedPreset(Path root, Preset preset) {
+        Path f = root.resolve("preset.json");
+        String text = presetText(preset);
+        try {
+            if (!Files.exists(f) || !JSON.readTree(Files.readString(f)).equals(JSON.readTree(text))) {
+                throw new DataException(f + (Files.exists(f) ? " records another preset" : " is missing") + " on "
+                        + "this machine, where the driver recorded preset '" + preset.name() + "': --results must be "
+                        + "a folder every executor shares with the driver");
+            }
+            return sha256(text);
+        } catch (IOException e) {
+            throw new DataException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String presetText(Preset preset) {
+        ObjectNode mine = JSON.createObjectNode();
+        mine.put("layout", LAYOUT);
+        mine.set("preset", JSON.valueToTree(preset));
+        try {
+            return JSON.writeValueAsString(mine);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -13,10 +13,13 @@ import java.util.concurrent.Future;
  * as on two (ND4J's per-op overhead dominates), so two such runs at once nearly double a 2-core machine's
  * throughput; with one worker everything runs in order on the calling thread.
  */
-final class RunPool implements AutoCloseable {
+public final class RunPool implements RunExecutor {
     private final ExecutorService pool;
+    private final int workers;
 
-    RunPool(int workers) {
+    /** @param workers runs side by side; 1 runs everything in order on the calling thread */
+    public RunPool(int workers) {
+        this.workers = Math.max(1, workers);
         this.pool = workers <= 1 ? null : Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "run");
             t.setDaemon(true);   // a failed preset exits without waiting for its other runs
@@ -24,26 +27,22 @@ final class RunPool implements AutoCloseable {
         });
     }
 
-    /** @return whether runs overlap (progress bars would interleave) */
-    boolean parallel() {
-        return pool != null;
+    @Override
+    public int slots() {
+        return workers;
     }
 
-    /**
-     * Runs every task and returns their results in the tasks' order.
-     *
-     * @throws RuntimeException the first failure (in task order), unwrapped
-     */
-    <T> List<T> all(List<Callable<T>> tasks) {
+    @Override
+    public <T> List<T> all(List<Job<T>> jobs) {
         List<T> out = new ArrayList<>();
         if (pool == null) {
-            for (Callable<T> t : tasks) {
-                out.add(call(t));
+            for (Job<T> j : jobs) {
+                out.add(call(j.call()));
             }
             return out;
         }
         List<Future<T>> futures = new ArrayList<>();
-        tasks.forEach(t -> futures.add(pool.submit(t)));
+        jobs.forEach(j -> futures.add(pool.submit(j.call())));
         for (Future<T> f : futures) {
             try {
                 out.add(f.get());
@@ -59,14 +58,14 @@ final class RunPool implements AutoCloseable {
     }
 
     /**
-     * Runs tasks that themselves hand runs to this pool (one target and seed each), each on a thread of its
-     * own, so the workers take the next seed's runs while one seed waits for its slowest run. Results come
-     * back in the tasks' order; with one worker they run in order on the calling thread.
+     * Runs tasks that themselves hand runs to an executor (one target and seed each), each on a thread of its
+     * own, so the executor takes the next seed's runs while one seed waits for its slowest run. Results come
+     * back in the tasks' order; with one slot they run in order on the calling thread.
      *
      * @throws RuntimeException the first failure (in task order), unwrapped
      */
-    <T> List<T> coordinated(List<Callable<T>> tasks) {
-        if (pool == null || tasks.size() <= 1) {   // on this thread: a coordinator on a worker would take its place
+    static <T> List<T> coordinated(List<Callable<T>> tasks, int slots) {
+        if (slots <= 1 || tasks.size() <= 1) {   // on this thread: a coordinator on a worker would take its place
             List<T> out = new ArrayList<>();
             for (Callable<T> t : tasks) {
                 out.add(call(t));

@@ -63,6 +63,17 @@ final class StageRunner {
     }
 
     private final MicroBatch.Budget budget;   // memory for one run, when the micro-batch is chosen
+    private java.util.function.Consumer<TrainLog.Row> watch = r -> { };
+
+    /**
+     * @param check called after every log row of every run (a cluster's task checks it still owns its run
+     *              there, and throws when it does not)
+     * @return this runner
+     */
+    StageRunner watch(java.util.function.Consumer<TrainLog.Row> check) {
+        this.watch = check;
+        return this;
+    }
 
     /** The cadence every run shares: a log row, a checkpoint and a snapshot at every validation point. */
     private TrainConfig config(SeedContext ctx, long steps) {
@@ -133,7 +144,7 @@ final class StageRunner {
         StagedRun staged = new StagedRun(plan, ctx.schedule(), config(ctx, ctx.target().steps()), AdamConfig.defaults(),
                 ctx.train(), ctx.val(), dir, bars, registry).stageCap(stageCap).rewarm(run.rewarm()).keepSnapshots()
                 .stopLastStageWhen(r -> r.valLoss() <= baselineFinal).adoptFirstStage(original).presetHash(presetHash)
-                .microBatch(this::microBatch).endOnDivergence();
+                .microBatch(this::microBatch).endOnDivergence().onRow(watch);
         if (preset.training().perSizeLr()) {
             staged.perSizeLr();
         }
@@ -215,7 +226,7 @@ final class StageRunner {
         }
         long steps = stepsFrom.applyAsLong(scheduleStart);
         Trainer trainer = new Trainer(config(ctx, steps), AdamConfig.defaults(), ctx.train(), ctx.val(), dir, bars)
-                .keepSnapshots().stopWhen(stop).microBatch(microBatch(cfg).microBatch());
+                .keepSnapshots().stopWhen(stop).onRow(watch).microBatch(microBatch(cfg).microBatch());
         Progress.Run shown = eta.starting(title, ctx.target().name(), ctx.seed(), cfg, steps);
         long divergedAt = -1;
         try {

@@ -31,7 +31,8 @@ import org.staged.api.growth.GrowthOperators;
  */
 public record Preset(String name, String description, Data data, Training training, List<Target> targets,
                      List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval,
-                     List<GrownRun> ablations, double ablationSteps, int parallelRuns) {
+                     List<GrownRun> ablations, double ablationSteps, int parallelRuns)
+        implements java.io.Serializable {
 
     /** @return this preset reading its training text from {@code sources} */
     public Preset withSources(List<String> sources) {
@@ -56,7 +57,8 @@ public record Preset(String name, String description, Data data, Training traini
      */
     public record Data(List<String> sources, long maxChars, double valFraction, String tokenizer,
                        @JsonInclude(JsonInclude.Include.NON_NULL) String shards,
-                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) int fetchC4Shards) {
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) int fetchC4Shards)
+            implements java.io.Serializable {
         /** @return the same data read from {@code other} sources */
         public Data withSources(List<String> other) {
             return new Data(List.copyOf(other), maxChars, valFraction, tokenizer, shards, fetchC4Shards);
@@ -84,7 +86,8 @@ public record Preset(String name, String description, Data data, Training traini
                            double dropout, double attnDropout,
                            @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean perSizeLr,
                            @JsonInclude(JsonInclude.Include.NON_NULL) Integer microBatch,
-                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) double tokensPerS) {
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) double tokensPerS)
+            implements java.io.Serializable {
         /** @return the LR schedule every run of a target follows, at the target's peak LR */
         public LrSchedule schedule(Target target) {
             double peak = perSizeLr ? LrSchedule.kaplanPeakLr(target.config().nonEmbeddingParams()) : lr;
@@ -117,7 +120,7 @@ public record Preset(String name, String description, Data data, Training traini
      * @param checkpoints the baseline's steps at which Tables 1–2 compare (under-trained, ≈ OPTIMALITY, beyond)
      */
     public record Target(String name, String model, Integer dModel, Integer nHead, Integer nLayer, Integer context,
-                         long steps, List<Long> checkpoints) {
+                         long steps, List<Long> checkpoints) implements java.io.Serializable {
         /** @return the model shape before the tokenizer sets the vocabulary */
         public ModelConfig config() {
             return ModelConfig.preset(model).overridden(dModel, nHead, nLayer, context);
@@ -151,7 +154,7 @@ public record Preset(String name, String description, Data data, Training traini
      * @param rewarm   steps of LR re-warmup after every growth (the authors' code: 150–200), 0 for none
      */
     public record GrownRun(String name, Schedule schedule, List<String> stages, boolean ablation, boolean restart,
-                           long rewarm) {
+                           long rewarm) implements java.io.Serializable {
         /** @return a folder-safe label, e.g. {@code 2xW-manual} or {@code ablation-stack-copy} */
         public String label() {
             return ablation ? "ablation-" + name : name + "-" + schedule.name().toLowerCase(Locale.ROOT);
@@ -163,7 +166,7 @@ public record Preset(String name, String description, Data data, Training traini
      * @param lambadaPassages LAMBADA test passages scored (0: all 5,153)
      * @param points          zero-shot evaluation points per run, spread over its log
      */
-    public record Evaluation(long wikitextChars, int lambadaPassages, int points) {
+    public record Evaluation(long wikitextChars, int lambadaPassages, int points) implements java.io.Serializable {
     }
 
     /**

@@ -44,19 +44,19 @@ public class PipelinePartsTest {
     public void runPoolKeepsTaskOrderAndReportsTheFirstFailure() {
         for (int workers : new int[] {1, 2}) {
             try (RunPool pool = new RunPool(workers)) {
-                assertEquals(pool.parallel(), workers > 1);
-                List<java.util.concurrent.Callable<Integer>> tasks = new ArrayList<>();
+                assertEquals(pool.slots(), workers);
+                List<RunExecutor.Job<Integer>> tasks = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
                     int k = i;
-                    tasks.add(() -> {
+                    tasks.add(RunPoolTest.job(() -> {
                         Thread.sleep(5L * (6 - k));   // later tasks finish first
                         return k * k;
-                    });
+                    }));
                 }
                 assertEquals(pool.all(tasks), List.of(0, 1, 4, 9, 16, 25));
-                List<java.util.concurrent.Callable<Integer>> failing = List.of(() -> 1, () -> {
+                List<RunExecutor.Job<Integer>> failing = List.of(RunPoolTest.job(() -> 1), RunPoolTest.job(() -> {
                     throw new IllegalArgumentException("run two failed");
-                }, () -> 3);
+                }), RunPoolTest.job(() -> 3));
                 IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> pool.all(failing));
                 assertEquals(e.getMessage(), "run two failed");
             }

@@ -11,19 +11,23 @@ import org.testng.annotations.Test;
 public class RunPoolTest {
 
     /** Two runs that finish only when both are running at once (else the barrier times out and they fail). */
-    private static List<Callable<Integer>> twoThatMeet() {
+    private static List<RunExecutor.Job<Integer>> twoThatMeet() {
         CyclicBarrier both = new CyclicBarrier(2);
         Callable<Integer> run = () -> {
             both.await(10, TimeUnit.SECONDS);
             return 1;
         };
-        return List.of(run, run);
+        return List.of(job(run), job(run));
+    }
+
+    static <T> RunExecutor.Job<T> job(Callable<T> call) {
+        return new RunExecutor.Job<>(new RunExecutor.JobKey("t", 1, "run"), "run", call);
     }
 
     @Test
     public void oneSeedsRunsGetEveryWorker() {
         try (RunPool pool = new RunPool(2)) {
-            List<Integer> r = pool.coordinated(List.of(() -> pool.all(twoThatMeet()).size()));
+            List<Integer> r = RunPool.coordinated(List.of(() -> pool.all(twoThatMeet()).size()), pool.slots());
             assertEquals(r, List.of(2));
         }
     }
@@ -31,9 +35,9 @@ public class RunPoolTest {
     @Test
     public void severalSeedsShareTheWorkersAndKeepTheirOrder() {
         try (RunPool pool = new RunPool(2)) {
-            List<Integer> r = pool.coordinated(List.of(() -> pool.all(List.<Callable<Integer>>of(() -> 1, () -> 2))
-                    .stream().mapToInt(Integer::intValue).sum(), () -> pool.all(List.<Callable<Integer>>of(() -> 3))
-                    .get(0)));
+            List<Integer> r = RunPool.coordinated(List.of(() -> pool.all(List.of(job(() -> 1), job(() -> 2)))
+                    .stream().mapToInt(Integer::intValue).sum(), () -> pool.all(List.of(job(() -> 3))).get(0)),
+                    pool.slots());
             assertEquals(r, List.of(3, 3));
         }
     }

@@ -1,0 +1,119 @@
+package org.staged.distributed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import org.staged.reproduce.pipeline.RunExecutor;
+
+/**
+ * A task attempt's claim on the folder its job writes, kept in the folder. The latest attempt takes it (Spark
+ * starts a retry only once the attempt before it is lost); an attempt that finds its lease taken stops at its
+ * next log row, and an attempt older than the holder does not start. A finished run is never written again
+ * (its jobs read it back), so a late attempt cannot change it.
+ */
+final class Lease {
+    static final String RUN = "lease.json";
+    static final String EVALUATION = "lease-zeroshot.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final Attempt me;
+
+    /**
+     * One task attempt.
+     *
+     * @param app       the Spark application
+     * @param stage     the stage (one per job)
+     * @param attempt   the attempt number of the task (0, then one more per retry or speculative copy)
+     * @param task      Spark's id of this attempt, unique within the application
+     * @param executor  the executor's id
+     * @param host      the executor's host
+     */
+    record Attempt(String app, int stage, int attempt, long task, String executor, String host) {
+        ObjectNode json(RunExecutor.JobKey key) {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("job", key.toString());
+            n.put("app", app);
+            n.put("stage", stage);
+            n.put("attempt", attempt);
+            n.put("task", task);
+            n.put("executor", executor);
+            n.put("host", host);
+            return n;
+        }
+
+        String words() {
+            return "task " + task + " (attempt " + attempt + ") on executor " + executor + " (" + host + ")";
+        }
+    }
+
+    /** Thrown in an attempt whose lease another attempt holds: it stops before writing more. */
+    static final class Lost extends IllegalStateException {
+        Lost(String message) {
+            super(message);
+        }
+    }
+
+    private Lease(Path file, Attempt me) {
+        this.file = file;
+        this.me = me;
+    }
+
+    /**
+     * Takes the folder of {@code key} for {@code me}.
+     *
+     * @param folder the job's folder
+     * @throws Lost when a later attempt of the same task holds it
+     */
+    static Lease take(Path folder, RunExecutor.JobKey key, Attempt me) {
+        Path file = folder.resolve(key.evaluation() ? EVALUATION : RUN);
+        JsonNode held = read(file);
+        if (held != null && held.path("app").asText().equals(me.app()) && held.path("stage").asInt() == me.stage()
+                && held.path("attempt").asInt() > me.attempt()) {
+            throw new Lost(file + ": held by a later attempt, " + holder(held) + "; " + me.words() + " does not start");
+        }
+        ObjectNode mine = me.json(key);
+        mine.put("taken", Instant.now().toString());
+        try {
+            Files.createDirectories(folder);
+            Path tmp = Files.createTempFile(folder, ".lease", ".tmp");
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(mine));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot take the lease: " + e.getMessage(), e);
+        }
+        return new Lease(file, me);
+    }
+
+    /** @throws Lost when another attempt has taken the lease since */
+    void check() {
+        JsonNode held = read(file);
+        if (held == null || !held.path("app").asText().equals(me.app()) || held.path("task").asLong() != me.task()) {
+            throw new Lost(file + ": taken over by " + (held == null ? "nobody (removed)" : holder(held)) + "; "
+                    + me.words() + " stops");
+        }
+    }
+
+    private static String holder(JsonNode held) {
+        return "task " + held.path("task").asLong() + " (attempt " + held.path("attempt").asInt() + ") on executor "
+                + held.path("executor").asText() + " (" + held.path("host").asText() + ") of application "
+                + held.path("app").asText();
+    }
+
+    private static JsonNode read(Path file) {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return JSON.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read the lease: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package org.staged.distributed;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.staged.models.train.MicroBatch;
+import org.staged.reproduce.pipeline.ClusterRuns;
+import org.staged.reproduce.pipeline.Reproduction;
+import org.staged.reproduce.pipeline.RunExecutor;
+
+/**
+ * Apache Spark as the place a preset's runs go: {@code local[N]} runs them as tasks of this JVM, any other master
+ * (standalone, Kubernetes, YARN) on its executors, which reach the results and data folders at the same paths.
+ * Settings come from {@code spark.*} system properties (e.g. {@code -Dspark.executor.memory=8g}) over these
+ * defaults.
+ */
+public final class Spark implements ClusterRuns {
+
+    @Override
+    public RunExecutor open(String master, Reproduction r) {
+        int local = SparkRuns.localSlots(master);
+        SparkConf conf = new SparkConf(true).setMaster(master).setAppName("staged reproduce " + r.preset().name());
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");   // the driver prints one line per run
+        conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+        conf.setIfMissing("spark.executor.extraJavaOptions",
+                "-Dorg.bytedeco.javacpp.maxbytes=0 -Dorg.bytedeco.javacpp.maxphysicalbytes=0");
+        if (local == 0 && !conf.contains("spark.jars")) {
+            conf.setJars(SparkRuns.applicationJars().toArray(String[]::new));
+        }
+        if (local > 0) {
+            conf.setIfMissing("spark.ui.enabled", "false");
+        }
+        JavaSparkContext sc = new JavaSparkContext(conf);
+        sc.setLogLevel("ERROR");
+        int taskCpus = conf.getInt("spark.task.cpus", 1);
+        int slots = local > 0 ? local / taskCpus : Math.max(1, sc.defaultParallelism() / taskCpus);
+        MicroBatch.Budget budget = r.budget();
+        RemoteJob.Setup setup = new RemoteJob.Setup(r.preset(), r.results().toAbsolutePath().toString(),
+                r.dataRoot().toString(), budget.bytes(), budget.source(), local > 0 ? 0 : taskCpus);
+        return new SparkRuns(sc, setup, r.progress(), Math.max(1, slots), null);
+    }
+}
