@@ -21,6 +21,11 @@ public final class Spark implements ClusterRuns {
         SparkConf conf = new SparkConf(true).setMaster(master).setAppName("staged reproduce " + r.preset().name());
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");   // the driver prints one line per run
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+        // ND4J splits its reductions by the OpenMP threads it starts with, and Spark would start executors with
+        // one: the driver's count makes an executor's numbers those of a local run, bit for bit
+        String omp = System.getenv("OMP_NUM_THREADS");
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", omp != null && !omp.isBlank() ? omp
+                : String.valueOf(Runtime.getRuntime().availableProcessors()));
         conf.setIfMissing("spark.executor.extraJavaOptions",
                 "-Dorg.bytedeco.javacpp.maxbytes=0 -Dorg.bytedeco.javacpp.maxphysicalbytes=0");
         if (local == 0 && !conf.contains("spark.jars")) {
