@@ -6,6 +6,7 @@ import org.staged.models.train.MicroBatch;
 import org.staged.reproduce.pipeline.ClusterRuns;
 import org.staged.reproduce.pipeline.Reproduction;
 import org.staged.reproduce.pipeline.RunExecutor;
+import org.staged.reproduce.preset.Preset;
 
 /**
  * Apache Spark as the place a preset's runs go: {@code local[N]} runs them as tasks of this JVM, any other master
@@ -28,19 +29,37 @@ public final class Spark implements ClusterRuns {
                 : String.valueOf(Runtime.getRuntime().availableProcessors()));
         conf.setIfMissing("spark.executor.extraJavaOptions",
                 "-Dorg.bytedeco.javacpp.maxbytes=0 -Dorg.bytedeco.javacpp.maxphysicalbytes=0");
-        if (local == 0 && !conf.contains("spark.jars")) {
-            conf.setJars(SparkRuns.applicationJars().toArray(String[]::new));
-        }
-        if (local > 0) {
+        if (local == 0) {
+            if (!conf.contains("spark.jars")) {
+                conf.setJars(SparkRuns.applicationJars().toArray(String[]::new));
+            }
+            request(conf, r.preset().task());
+        } else {
             conf.setIfMissing("spark.ui.enabled", "false");
         }
         JavaSparkContext sc = new JavaSparkContext(conf);
-        sc.setLogLevel("ERROR");
         int taskCpus = conf.getInt("spark.task.cpus", 1);
         int slots = local > 0 ? local / taskCpus : Math.max(1, sc.defaultParallelism() / taskCpus);
         MicroBatch.Budget budget = r.budget();
         RemoteJob.Setup setup = new RemoteJob.Setup(r.preset(), r.results().toAbsolutePath().toString(),
                 r.dataRoot().toString(), budget.bytes(), budget.source(), local > 0 ? 0 : taskCpus);
-        return new SparkRuns(sc, setup, r.progress(), Math.max(1, slots), null);
+        return new SparkRuns(sc, setup, r.progress(), Math.max(1, slots));
+    }
+
+    /**
+     * A run's needs as Spark's resource requests, where the user's {@code spark.*} settings leave them open: one
+     * run per executor, with the run's cores, its off-heap memory as the executor's overhead (ND4J allocates
+     * outside the heap), and its GPUs for Spark's GPU scheduling (the cluster's discovery script finds them).
+     */
+    static void request(SparkConf conf, Preset.Task task) {
+        conf.setIfMissing("spark.executor.cores", String.valueOf(task.cores()));
+        conf.setIfMissing("spark.task.cpus", String.valueOf(task.cores()));
+        if (task.memoryGb() > 0) {
+            conf.setIfMissing("spark.executor.memoryOverhead", task.memoryGb() + "g");
+        }
+        if (task.gpus() > 0) {
+            conf.setIfMissing("spark.executor.resource.gpu.amount", String.valueOf(task.gpus()));
+            conf.setIfMissing("spark.task.resource.gpu.amount", String.valueOf(task.gpus()));
+        }
     }
 }

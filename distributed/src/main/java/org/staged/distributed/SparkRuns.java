@@ -10,7 +10,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -34,17 +33,15 @@ final class SparkRuns implements RunExecutor {
     private final RemoteJob.Setup setup;
     private final Progress eta;
     private final int slots;
-    private final ResourceProfile profile;
     private final Map<String, Job<?>> submitted = new ConcurrentHashMap<>();
     private final Map<Integer, String> stageJob = new ConcurrentHashMap<>();
     private final Map<String, Progress.Run> shown = new ConcurrentHashMap<>();
 
-    SparkRuns(JavaSparkContext sc, RemoteJob.Setup setup, Progress eta, int slots, ResourceProfile profile) {
+    SparkRuns(JavaSparkContext sc, RemoteJob.Setup setup, Progress eta, int slots) {
         this.sc = sc;
         this.setup = setup;
         this.eta = eta;
         this.slots = slots;
-        this.profile = profile;
         sc.sc().addSparkListener(new Listener());
     }
 
@@ -61,7 +58,7 @@ final class SparkRuns implements RunExecutor {
             sc.setLocalProperty(JOB, j.key().toString());
             sc.setJobDescription(j.key() + ": " + j.title());
             JavaRDD<RemoteJob> one = sc.parallelize(List.of(new RemoteJob(setup, j.key())), 1);
-            futures.add((profile == null ? one : one.withResources(profile)).map(RemoteJob::run).collectAsync());
+            futures.add(one.map(RemoteJob::run).collectAsync());
         }
         List<T> out = new ArrayList<>();
         for (int i = 0; i < jobs.size(); i++) {

@@ -141,7 +141,7 @@ public final class Comparison {
         return new Preset(name, "`" + op + "` against " + (against.isEmpty() ? "the baseline" : String.join(", ",
                 against)) + " on " + base.name() + "'s targets, data and seeds", base.data(), base.training(),
                 base.targets(), base.seeds(), base.original(), base.constants(), runs, base.eval(), List.of(), 0,
-                base.parallelRuns());
+                base.parallelRuns(), base.task());
     }
 
     private static Preset.GrownRun run(String spec) {

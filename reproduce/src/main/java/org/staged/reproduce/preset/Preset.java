@@ -28,16 +28,31 @@ import org.staged.api.growth.GrowthOperators;
  * @param ablations   Figure 3's runs: prior-work operators, zero optimizer state, LR restart (§6.3)
  * @param ablationSteps how long an ablation trains after growing, as a fraction of its target's steps
  * @param parallelRuns  runs trained side by side, each on an equal share of the cores (1: one after another)
+ * @param task          what one run asks of a cluster ({@code reproduce --spark}); not part of the results' record
  */
 public record Preset(String name, String description, Data data, Training training, List<Target> targets,
                      List<Long> seeds, double original, Constants constants, List<GrownRun> runs, Evaluation eval,
-                     List<GrownRun> ablations, double ablationSteps, int parallelRuns)
+                     List<GrownRun> ablations, double ablationSteps, int parallelRuns,
+                     @com.fasterxml.jackson.annotation.JsonIgnore Task task)
         implements java.io.Serializable {
 
     /** @return this preset reading its training text from {@code sources} */
     public Preset withSources(List<String> sources) {
         return new Preset(name, description, data.withSources(sources), training, targets, seeds, original, constants,
-                runs, eval, ablations, ablationSteps, parallelRuns);
+                runs, eval, ablations, ablationSteps, parallelRuns, task);
+    }
+
+    /**
+     * What one run asks of a cluster's executor ({@code task.*}): the cores it trains on, the memory ND4J takes
+     * outside the Java heap, and its GPUs, for Spark's resource scheduling.
+     *
+     * @param cores    CPU cores, which are also the run's ND4J threads
+     * @param memoryGb off-heap memory in GB (0: the cluster's setting)
+     * @param gpus     GPUs (0: none)
+     */
+    public record Task(int cores, int memoryGb, int gpus) implements java.io.Serializable {
+        /** One core, the cluster's memory setting, no GPU. */
+        public static final Task DEFAULT = new Task(1, 0, 0);
     }
 
     /** Built-in presets, in the order {@code --help} lists them. */
@@ -282,7 +297,10 @@ public record Preset(String name, String description, Data data, Training traini
         double ablationSteps = ablations.isEmpty() ? 0 : f.fraction("ablations.steps_fraction");
         Preset preset = new Preset(f.string("name"), f.string("description"), data, training, targets,
                 f.longList("seeds"), f.fraction("original.steps_fraction"), constants, runs, eval, ablations,
-                ablationSteps, f.has("parallel_runs") ? Math.toIntExact(f.positiveLong("parallel_runs")) : 1);
+                ablationSteps, f.has("parallel_runs") ? Math.toIntExact(f.positiveLong("parallel_runs")) : 1,
+                new Task(f.has("task.cores") ? Math.toIntExact(f.positiveLong("task.cores")) : 1,
+                        f.has("task.memory_gb") ? Math.toIntExact(nonNegative(f, "task.memory_gb")) : 0,
+                        f.has("task.gpus") ? Math.toIntExact(nonNegative(f, "task.gpus")) : 0));
         f.checkAllUsed();
         return preset;
     }
