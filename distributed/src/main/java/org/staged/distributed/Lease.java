@@ -22,8 +22,60 @@ final class Lease {
     static final String EVALUATION = "lease-zeroshot.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path file;
+    private final Place file;
     private final Attempt me;
+
+    /** Where a lease is kept: one file, read and replaced whole. */
+    interface Place {
+        /** @return the lease's text, or null when there is none */
+        String read();
+
+        /** Replaces the lease in one step. */
+        void write(String text);
+    }
+
+    /** @return the name of the lease file of {@code key} in its folder */
+    static String name(RunExecutor.JobKey key) {
+        return key.evaluation() ? EVALUATION : RUN;
+    }
+
+    /** @return whether a file (a relative path) is a lease */
+    static boolean named(String path) {
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        return file.equals(RUN) || file.equals(EVALUATION);
+    }
+
+    /** @return the lease file of {@code key} in its folder on this machine's filesystem */
+    static Place in(Path folder, RunExecutor.JobKey key) {
+        Path file = folder.resolve(name(key));
+        return new Place() {
+            @Override
+            public String read() {
+                try {
+                    return Files.exists(file) ? Files.readString(file) : null;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(file + ": cannot read the lease: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void write(String text) {
+                try {
+                    Files.createDirectories(folder);
+                    Path tmp = Files.createTempFile(folder, ".lease", ".tmp");
+                    Files.writeString(tmp, text);
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(file + ": cannot take the lease: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return file.toString();
+            }
+        };
+    }
 
     /**
      * One task attempt.
@@ -60,19 +112,18 @@ final class Lease {
         }
     }
 
-    private Lease(Path file, Attempt me) {
+    private Lease(Place file, Attempt me) {
         this.file = file;
         this.me = me;
     }
 
     /**
-     * Takes the folder of {@code key} for {@code me}.
+     * Takes a job's lease for {@code me}.
      *
-     * @param folder the job's folder
+     * @param file where the job's lease is kept ({@link #in})
      * @throws Lost when a later attempt of the same task holds it
      */
-    static Lease take(Path folder, RunExecutor.JobKey key, Attempt me) {
-        Path file = folder.resolve(key.evaluation() ? EVALUATION : RUN);
+    static Lease take(Place file, RunExecutor.JobKey key, Attempt me) {
         JsonNode held = read(file);
         if (held != null && held.path("app").asText().equals(me.app()) && held.path("stage").asInt() == me.stage()
                 && held.path("attempt").asInt() > me.attempt()) {
@@ -81,12 +132,9 @@ final class Lease {
         ObjectNode mine = me.json(key);
         mine.put("taken", Instant.now().toString());
         try {
-            Files.createDirectories(folder);
-            Path tmp = Files.createTempFile(folder, ".lease", ".tmp");
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(mine));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot take the lease: " + e.getMessage(), e);
+            file.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(mine));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
         return new Lease(file, me);
     }
@@ -106,12 +154,13 @@ final class Lease {
                 + held.path("app").asText();
     }
 
-    private static JsonNode read(Path file) {
-        if (!Files.exists(file)) {
+    private static JsonNode read(Place file) {
+        String text = file.read();
+        if (text == null) {
             return null;
         }
         try {
-            return JSON.readTree(Files.readString(file));
+            return JSON.readTree(text);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read the lease: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package org.staged.distributed;
 
+import java.nio.file.Path;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.staged.models.train.MicroBatch;
@@ -10,14 +11,26 @@ import org.staged.reproduce.preset.Preset;
 
 /**
  * Apache Spark as the place a preset's runs go: {@code local[N]} runs them as tasks of this JVM, any other master
- * (standalone, Kubernetes, YARN) on its executors, which reach the results and data folders at the same paths.
+ * (standalone, Kubernetes, YARN) on its executors, which reach the data folder at the same path and the results
+ * at the same path or URI (a URI's files are mirrored: {@link MirroredResults}).
  * Settings come from {@code spark.*} system properties (e.g. {@code -Dspark.executor.memory=8g}) over these
  * defaults.
  */
 public final class Spark implements ClusterRuns {
 
     @Override
-    public RunExecutor open(String master, Reproduction r) {
+    public Path workingCopy(String results, String preset) {
+        if (!MirroredResults.remote(results)) {
+            return Path.of(results);
+        }
+        MirroredResults m = new MirroredResults(results);
+        Path local = m.cache("driver");
+        m.pull(local, preset, Lease::named);   // a rerun finds what earlier runs finished
+        return local;
+    }
+
+    @Override
+    public RunExecutor open(String master, String results, Reproduction r) {
         int local = SparkRuns.localSlots(master);
         SparkConf conf = new SparkConf(true).setMaster(master).setAppName("staged reproduce " + r.preset().name());
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");   // the driver prints one line per run
@@ -41,9 +54,10 @@ public final class Spark implements ClusterRuns {
         int taskCpus = conf.getInt("spark.task.cpus", 1);
         int slots = local > 0 ? local / taskCpus : Math.max(1, sc.defaultParallelism() / taskCpus);
         MicroBatch.Budget budget = r.budget();
-        RemoteJob.Setup setup = new RemoteJob.Setup(r.preset(), r.results().toAbsolutePath().toString(),
+        MirroredResults mirror = MirroredResults.remote(results) ? new MirroredResults(results) : null;
+        RemoteJob.Setup setup = new RemoteJob.Setup(r.preset(), r.results().toAbsolutePath().toString(), mirror,
                 r.dataRoot().toString(), budget.bytes(), budget.source(), local > 0 ? 0 : taskCpus);
-        return new SparkRuns(sc, setup, r.progress(), Math.max(1, slots));
+        return new SparkRuns(sc, setup, r, Math.max(1, slots));
     }
 
     /**

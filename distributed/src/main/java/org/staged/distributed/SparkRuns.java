@@ -1,6 +1,7 @@
 package org.staged.distributed;
 
 import java.io.File;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,15 +33,17 @@ final class SparkRuns implements RunExecutor {
     private final JavaSparkContext sc;
     private final RemoteJob.Setup setup;
     private final Progress eta;
+    private final Reproduction reproduction;
     private final int slots;
     private final Map<String, Job<?>> submitted = new ConcurrentHashMap<>();
     private final Map<Integer, String> stageJob = new ConcurrentHashMap<>();
     private final Map<String, Progress.Run> shown = new ConcurrentHashMap<>();
 
-    SparkRuns(JavaSparkContext sc, RemoteJob.Setup setup, Progress eta, int slots) {
+    SparkRuns(JavaSparkContext sc, RemoteJob.Setup setup, Reproduction reproduction, int slots) {
         this.sc = sc;
         this.setup = setup;
-        this.eta = eta;
+        this.reproduction = reproduction;
+        this.eta = reproduction.progress();
         this.slots = slots;
         sc.sc().addSparkListener(new Listener());
     }
@@ -52,6 +55,10 @@ final class SparkRuns implements RunExecutor {
 
     @Override
     public <T> List<T> all(List<Job<T>> jobs) {
+        if (setup.mirror() != null) {   // what the driver wrote: the preset's record, each seed's tokenizer
+            push(reproduction.root());
+            jobs.forEach(j -> push(seed(j.key())));
+        }
         List<JavaFutureAction<List<JobReport>>> futures = new ArrayList<>();
         for (Job<T> j : jobs) {
             submitted.put(j.key().toString(), j);
@@ -75,6 +82,9 @@ final class SparkRuns implements RunExecutor {
                 throw new IllegalStateException("interrupted while waiting for " + j.key(), e);
             }
             relay(j, report);
+            if (setup.mirror() != null) {
+                pull(reproduction.folder(j.key()));
+            }
             try {
                 out.add(j.call().call());   // found finished: read back from the results folder
             } catch (RuntimeException e) {
@@ -84,6 +94,34 @@ final class SparkRuns implements RunExecutor {
             }
         }
         return out;
+    }
+
+    /** Copies the files of a folder of the driver's working copy (not its sub-folders) to the results URI. */
+    private void push(Path folder) {
+        setup.mirror().push(reproduction.results(), RemoteJob.slashes(reproduction.results().relativize(folder)), false,
+                Lease::named);
+    }
+
+    /** Brings a finished job's folder into the driver's working copy, to be read back. */
+    private void pull(Path folder) {
+        setup.mirror().pull(reproduction.results(), RemoteJob.slashes(reproduction.results().relativize(folder)),
+                Lease::named);
+    }
+
+    /** @return the folder of a job's seed in the driver's working copy */
+    private Path seed(JobKey key) {
+        Path seed = reproduction.folder(key);
+        for (int i = 0; i < Path.of(key.folder()).getNameCount(); i++) {
+            seed = seed.getParent();
+        }
+        return seed;
+    }
+
+    @Override
+    public void publish() {
+        if (setup.mirror() != null) {
+            push(reproduction.root());   // the tables, figures and report
+        }
     }
 
     /** Prints a finished job's lines under the number its start was shown with. */

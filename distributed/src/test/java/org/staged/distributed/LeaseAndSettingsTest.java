@@ -24,13 +24,13 @@ public class LeaseAndSettingsTest {
     @Test
     public void aRetryTakesTheRunAndTheAttemptBeforeItStops() throws IOException {
         Path dir = Files.createTempDirectory("lease").resolve("baseline");
-        Lease first = Lease.take(dir, RUN, attempt(0, 10));
+        Lease first = Lease.take(Lease.in(dir, RUN), RUN, attempt(0, 10));
         first.check();
-        Lease retry = Lease.take(dir, RUN, attempt(1, 11));
+        Lease retry = Lease.take(Lease.in(dir, RUN), RUN, attempt(1, 11));
         retry.check();
         Lease.Lost lost = expectThrows(Lease.Lost.class, first::check);
         assertTrue(lost.getMessage().contains("task 11 (attempt 1) on executor exec-1 (host-1)"), lost.getMessage());
-        Lease.Lost late = expectThrows(Lease.Lost.class, () -> Lease.take(dir, RUN, attempt(0, 10)));
+        Lease.Lost late = expectThrows(Lease.Lost.class, () -> Lease.take(Lease.in(dir, RUN), RUN, attempt(0, 10)));
         assertTrue(late.getMessage().contains("held by a later attempt"), late.getMessage());
         retry.check();   // the late attempt changed nothing
         try (var files = Files.list(dir)) {
@@ -42,11 +42,12 @@ public class LeaseAndSettingsTest {
     @Test
     public void anotherApplicationTakesOverAndAnEvaluationHasItsOwnLease() throws IOException {
         Path dir = Files.createTempDirectory("lease").resolve("baseline");
-        Lease old = Lease.take(dir, RUN, attempt(3, 7));
-        Lease rerun = Lease.take(dir, RUN, new Lease.Attempt("app-2", 0, 0, 1, "0", "h"));
+        Lease old = Lease.take(Lease.in(dir, RUN), RUN, attempt(3, 7));
+        Lease rerun = Lease.take(Lease.in(dir, RUN), RUN, new Lease.Attempt("app-2", 0, 0, 1, "0", "h"));
         expectThrows(Lease.Lost.class, old::check);
         rerun.check();
-        Lease eval = Lease.take(dir, new RunExecutor.JobKey("base", 1, "zeroshot:baseline"), attempt(0, 2));
+        RunExecutor.JobKey evaluation = new RunExecutor.JobKey("base", 1, "zeroshot:baseline");
+        Lease eval = Lease.take(Lease.in(dir, evaluation), evaluation, attempt(0, 2));
         eval.check();
         rerun.check();
         assertTrue(Files.exists(dir.resolve(Lease.EVALUATION)));

@@ -1,6 +1,7 @@
 package org.staged.distributed;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -56,6 +57,31 @@ public class LocalModeTest {
         assertTrue(out.matches("(?s).*\\[\\d+] base seed 1: baseline — on executor driver \\(.*"), out);
         assertTrue(out.contains("steps in") && out.contains("tokens/s"), "each run's speed comes back: " + out);
         assertTrue(Files.exists(spark.resolve("micro/runs/base/seed-1/baseline/" + Lease.RUN)), "a run's lease");
+    }
+
+    @Test
+    public void resultsBehindAUriAreWrittenThroughHadoopsFileSystem() throws IOException {
+        Path remote = Files.createTempDirectory("results-remote");
+        String uri = remote.toUri().toString();
+        assertTrue(uri.startsWith("file:/"), uri);
+        assertEquals(ReproduceMain.run(args0(uri, "--spark", "local[2]")), 0);
+        SparkPresets.assertSameTables(pool.resolve("micro"), remote.resolve("micro"));
+        Path baseline = remote.resolve("micro/runs/base/seed-1/baseline");
+        assertTrue(Files.exists(baseline.resolve("done.json")) && Files.exists(baseline.resolve(Lease.RUN))
+                && Files.exists(baseline.resolve("checkpoint.safetensors")), "the runs live behind the URI");
+        Path driver = new MirroredResults(uri).cache("driver");
+        assertTrue(Files.exists(driver.resolve("micro/table1.md")), "the driver's working copy");
+        assertFalse(Files.exists(driver.resolve("micro/runs/base/seed-1/baseline/" + Lease.RUN)),
+                "leases stay behind the URI");
+        // without --spark a URI is refused, naming it
+        assertEquals(ReproduceMain.run(args0(uri)), 1);
+    }
+
+    private String[] args0(String results, String... more) {
+        List<String> a = new java.util.ArrayList<>(List.of("reproduce", "--preset", preset.toString(), "--data-dir",
+                data.toString(), "--results", results, "--threads", "1", "-q"));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
     }
 
     @Test

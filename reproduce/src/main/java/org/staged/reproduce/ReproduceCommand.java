@@ -32,8 +32,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     String printPreset;
     @Option(names = "--data-dir", description = "data directory (default: $STAGED_DATA_DIR, else ./data)")
     Path dataDir;
-    @Option(names = "--results", description = "results directory (default: ${DEFAULT-VALUE})")
-    Path results = Path.of("results");
+    @Option(names = "--results", description = "results directory (default: ${DEFAULT-VALUE}); with --spark also a "
+            + "URI every executor reaches through Hadoop's FileSystem (hdfs://, s3a://)")
+    String results = "results";
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
     @Option(names = {"-q", "--quiet"}, description = "no progress bars (one line per run still)")
@@ -54,19 +55,31 @@ public final class ReproduceCommand implements Callable<Integer> {
         Bench.setThreads(Math.max(1, threads / p.parallelRuns()));   // each run gets its share of the cores
         System.out.printf("reproduce %s: %s%n", p.name(), p.description());
         long start = System.nanoTime();
-        Reproduction r = new Reproduction(p, results, dataDir, !quiet, System.out);
-        List<Results.Block> blocks;
+        String report;
+        Path root;
+        boolean uri = results.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
         if (spark == null) {
-            blocks = r.run();
-        } else {
-            try (RunExecutor cluster = ClusterRuns.find().open(spark, r)) {
-                blocks = r.run(cluster);
+            if (uri) {
+                throw new IllegalArgumentException("--results " + results + ": a URI needs --spark (runs on this "
+                        + "machine write a local folder)");
             }
+            Reproduction r = new Reproduction(p, Path.of(results), dataDir, !quiet, System.out);
+            List<Results.Block> blocks = r.run();
+            report = Report.write(r.root(), p, blocks, (System.nanoTime() - start) / 1e9);
+            root = r.root();
+        } else {
+            ClusterRuns cluster = ClusterRuns.find();
+            Reproduction r = new Reproduction(p, cluster.workingCopy(results, p.name()), dataDir, !quiet, System.out);
+            try (RunExecutor runs = cluster.open(spark, results, r)) {
+                List<Results.Block> blocks = r.run(runs);
+                report = Report.write(r.root(), p, blocks, (System.nanoTime() - start) / 1e9);
+                runs.publish();
+            }
+            root = r.root();
         }
-        String report = Report.write(r.root(), p, blocks, (System.nanoTime() - start) / 1e9);
         System.out.println();
         System.out.println(report);
-        System.out.println("results in " + r.root() + " (REPORT.md)");
+        System.out.println("results in " + (uri ? results + "/" + p.name() : root) + " (REPORT.md)");
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package org.staged.reproduce.pipeline;
 
+import java.nio.file.Path;
 import java.util.ServiceLoader;
 
 /**
@@ -9,11 +10,21 @@ import java.util.ServiceLoader;
 public interface ClusterRuns {
 
     /**
+     * @param results the results directory as given: a path, or a URI the cluster reaches
+     *                ({@code hdfs://}, {@code s3a://})
+     * @param preset  the preset's name (its folder under {@code results})
+     * @return the folder the driver works in: {@code results} itself, or its local copy of a remote one, brought
+     *         up to date
+     */
+    Path workingCopy(String results, String preset);
+
+    /**
      * @param master       the cluster's master URL, e.g. {@code local[2]} or {@code spark://host:7077}
-     * @param reproduction the preset run whose jobs the cluster takes
+     * @param results      the results directory as given
+     * @param reproduction the preset run whose jobs the cluster takes, working in {@link #workingCopy}
      * @return an executor whose jobs run as tasks on the cluster
      */
-    RunExecutor open(String master, Reproduction reproduction);
+    RunExecutor open(String master, String results, Reproduction reproduction);
 
     /**
      * @return the cluster runner on the class path

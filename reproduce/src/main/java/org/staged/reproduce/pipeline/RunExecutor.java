@@ -57,6 +57,10 @@ public interface RunExecutor extends AutoCloseable {
     /** @return how many jobs run side by side (progress bars are drawn only with one) */
     int slots();
 
+    /** Called once the tables and report are written: a cluster whose results live elsewhere copies them there. */
+    default void publish() {
+    }
+
     @Override
     void close();
 }
