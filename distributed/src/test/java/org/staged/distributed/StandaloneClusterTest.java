@@ -23,8 +23,8 @@ import org.staged.reproduce.ReproduceMain;
 import org.testng.annotations.Test;
 
 /**
- * A standalone master and two workers on 127.0.0.1 run a cut-down preset; one worker is killed while a run
- * trains on it, and the preset still finishes, with the thread pool's tables.
+ * A standalone master and two workers on 127.0.0.1 run a cut-down preset with its results behind a URI; one
+ * worker is killed while a run trains on it, and the preset still finishes, with the thread pool's tables.
  */
 public class StandaloneClusterTest {
     private static final Map<String, String> DRIVER = Map.of(
@@ -48,8 +48,9 @@ public class StandaloneClusterTest {
         DRIVER.forEach(System::setProperty);
         try (StandaloneCluster cluster = StandaloneCluster.start(2, logs)) {
             System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-            Future<Integer> run = driver.submit(() -> ReproduceMain.run(args(preset, data, results, "--spark",
-                    cluster.master())));
+            // the results behind a URI, as on HDFS: every executor works in a copy of its own
+            Future<Integer> run = driver.submit(() -> ReproduceMain.run(args(preset, data, results.toUri().toString(),
+                    "--spark", cluster.master())));
             String killed = killWhileTraining(cluster, results.resolve("micro"), run);
             int code = run.get(10, TimeUnit.MINUTES);
             System.setOut(was);
@@ -99,7 +100,7 @@ public class StandaloneClusterTest {
         throw new AssertionError("no run trained on worker 0 before the preset ended");
     }
 
-    private static String[] args(Path preset, Path data, Path results, String... more) {
+    private static String[] args(Path preset, Path data, Object results, String... more) {
         List<String> a = new java.util.ArrayList<>(List.of("reproduce", "--preset", preset.toString(), "--data-dir",
                 data.toString(), "--results", results.toString(), "--threads", "1", "-q"));
         a.addAll(List.of(more));
