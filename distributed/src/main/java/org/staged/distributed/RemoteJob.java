@@ -62,11 +62,7 @@ record RemoteJob(Setup setup, RunExecutor.JobKey key) implements Serializable {
             lease = Lease.take(Lease.in(folder, key), key, attempt());
             sync = () -> { };
         } else {
-            Path seed = folder;
-            for (int i = 0; i < Path.of(key.folder()).getNameCount(); i++) {
-                seed = seed.getParent();
-            }
-            String seedRel = slashes(results.relativize(seed));
+            String seedRel = slashes(results.relativize(r.seedFolder(key)));
             synchronized (WORKING) {   // the executor's other tasks share its working copy: each keeps its folder
                 // the preset's record and the seed's folder, but other runs' resume checkpoints, all leases and
                 // the folders of this executor's other running jobs

@@ -57,7 +57,7 @@ final class SparkRuns implements RunExecutor {
     public <T> List<T> all(List<Job<T>> jobs) {
         if (setup.mirror() != null) {   // what the driver wrote: the preset's record, each seed's tokenizer
             push(reproduction.root());
-            jobs.forEach(j -> push(seed(j.key())));
+            jobs.forEach(j -> push(reproduction.seedFolder(j.key())));
         }
         List<JavaFutureAction<List<JobReport>>> futures = new ArrayList<>();
         for (Job<T> j : jobs) {
@@ -106,15 +106,6 @@ final class SparkRuns implements RunExecutor {
     private void pull(Path folder) {
         setup.mirror().pull(reproduction.results(), RemoteJob.slashes(reproduction.results().relativize(folder)),
                 Lease::named);
-    }
-
-    /** @return the folder of a job's seed in the driver's working copy */
-    private Path seed(JobKey key) {
-        Path seed = reproduction.folder(key);
-        for (int i = 0; i < Path.of(key.folder()).getNameCount(); i++) {
-            seed = seed.getParent();
-        }
-        return seed;
     }
 
     @Override

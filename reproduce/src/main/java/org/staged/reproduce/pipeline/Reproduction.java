@@ -85,8 +85,12 @@ public final class Reproduction {
 
     /** @return the folder a job writes: its run's, or for an evaluation the run it evaluates */
     public Path folder(RunExecutor.JobKey key) {
-        Preset.Target target = target(key);
-        return RunFolders.seed(root, target, key.seed()).resolve(key.folder());
+        return seedFolder(key).resolve(key.folder());
+    }
+
+    /** @return the folder of a job's target and seed, which holds its runs */
+    public Path seedFolder(RunExecutor.JobKey key) {
+        return RunFolders.seed(root, target(key), key.seed());
     }
 
     private Preset.Target target(RunExecutor.JobKey key) {
