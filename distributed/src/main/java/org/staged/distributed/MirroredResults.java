@@ -27,6 +27,8 @@ import org.apache.hadoop.fs.Options;
  */
 final class MirroredResults implements Serializable {
     private final String uri;
+    /** Size and time of each file this copy pushed: a run pushes after every row, and most files are unchanged. */
+    private transient java.util.Map<String, String> pushed;
 
     /** @param uri the results directory, e.g. {@code hdfs://namenode/staged/results} */
     MirroredResults(String uri) {
@@ -36,6 +38,13 @@ final class MirroredResults implements Serializable {
     /** @return whether {@code results} names a folder by a URI (a scheme and {@code ://}) rather than a local path */
     static boolean remote(String results) {
         return results.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+    }
+
+    private synchronized java.util.Map<String, String> pushed() {
+        if (pushed == null) {   // transient: each deserialized copy keeps its own record
+            pushed = new java.util.concurrent.ConcurrentHashMap<>();
+        }
+        return pushed;
     }
 
     /** @return the results directory's URI */
@@ -175,9 +184,15 @@ final class MirroredResults implements Serializable {
                 }
                 org.apache.hadoop.fs.Path to = remotePath(name);
                 long mtime = Files.getLastModifiedTime(f).toMillis();
+                String state = Files.size(f) + "@" + mtime;
+                java.util.Map<String, String> pushed = pushed();
+                if (state.equals(pushed.get(name))) {
+                    continue;
+                }
                 if (fs.exists(to)) {
                     FileStatus st = fs.getFileStatus(to);
                     if (st.getLen() == Files.size(f) && st.getModificationTime() == mtime) {
+                        pushed.put(name, state);
                         continue;
                     }
                 }
@@ -188,6 +203,7 @@ final class MirroredResults implements Serializable {
                 }
                 fs.setTimes(tmp, mtime, -1);
                 replace(tmp, to);
+                pushed.put(name, state);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(from + ": cannot copy to " + remotePath(rel) + ": " + e.getMessage(), e);

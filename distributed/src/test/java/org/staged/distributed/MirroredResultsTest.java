@@ -51,6 +51,12 @@ public class MirroredResultsTest {
         m.pull(b, "p", n -> n.endsWith(".safetensors"));
         assertEquals(Files.readString(b.resolve("p/runs/r1/log.csv")), "step\n1\n2\n");
 
+        // what this copy pushed and has not changed since is not sent again, nor even looked up
+        FileTime marked = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(remote.resolve("p/runs/r1/log.csv"), marked);
+        m.push(a, "p", true, Lease::named);
+        assertEquals(Files.getLastModifiedTime(remote.resolve("p/runs/r1/log.csv")), marked);
+
         // only the folder's own files when not recursive
         Files.writeString(a.resolve("p/table1.md"), "| t |");
         Files.writeString(a.resolve("p/runs/r1/extra.csv"), "x");

@@ -23,6 +23,7 @@ public final class Progress {
     private double measuredSeconds;
     private int index;
     private int parallel;
+    private boolean inTask;
 
     /** One started run: its number and clock. */
     public record Run(int index, long startNanos) {
@@ -133,7 +134,15 @@ public final class Progress {
         out.printf(Locale.ROOT, "    [%s] %s%n", run == null ? "-" : String.valueOf(run.index()), line);
     }
 
+    /** Makes this the progress of one job in a cluster's task, whose driver says itself when a seed evaluates. */
+    synchronized void inTask() {
+        this.inTask = true;
+    }
+
     synchronized void evaluating(String what) {
+        if (inTask) {
+            return;
+        }
         out.printf(Locale.ROOT, "zero-shot evaluation of %s (elapsed %s)%n", what,
                 duration((System.nanoTime() - startNanos) / 1e9));
     }

@@ -170,6 +170,7 @@ public final class Reproduction {
         String presetHash = RunFolders.recordedPreset(root, preset);
         StageRunner runner = new StageRunner(preset, registry, eta, false, presetHash, budget).watch(watch);
         OneJob one = new OneJob(key);
+        eta.inTask();
         try {
             new Seed(sharedContext(dir, target, key.seed(), presetHash), runner, one).block(zeroShot(dir), dir);
         } catch (OneJob.Done done) {
