@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import org.staged.reproduce.pipeline.RunExecutor;
 
@@ -60,14 +59,7 @@ final class Lease {
 
             @Override
             public void write(String text) {
-                try {
-                    Files.createDirectories(folder);
-                    Path tmp = Files.createTempFile(folder, ".lease", ".tmp");
-                    Files.writeString(tmp, text);
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(file + ": cannot take the lease: " + e.getMessage(), e);
-                }
+                org.staged.api.AtomicFiles.writeString(file, text);
             }
 
             @Override

@@ -37,7 +37,7 @@ final class MirroredResults implements Serializable {
 
     /** @return whether {@code results} names a folder by a URI (a scheme and {@code ://}) rather than a local path */
     static boolean remote(String results) {
-        return results.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+        return org.staged.reproduce.pipeline.ClusterRuns.uri(results);
     }
 
     private synchronized java.util.Map<String, String> pushed() {
@@ -133,8 +133,7 @@ final class MirroredResults implements Serializable {
                 return;
             }
             Files.createDirectories(to.getParent());
-            Path tmp = to.resolveSibling("." + to.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                    + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+            Path tmp = to.resolveSibling(tmpName(to.getFileName().toString()));
             try {
                 try (InputStream in = fs.open(f.getPath())) {
                     Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
@@ -196,8 +195,7 @@ final class MirroredResults implements Serializable {
                         continue;
                     }
                 }
-                org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(to.getParent(), "." + to.getName() + "."
-                        + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+                org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(to.getParent(), tmpName(to.getName()));
                 try (OutputStream out = fs.create(tmp, true)) {
                     Files.copy(f, out);
                 }
@@ -208,6 +206,12 @@ final class MirroredResults implements Serializable {
         } catch (IOException e) {
             throw new UncheckedIOException(from + ": cannot copy to " + remotePath(rel) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** @return a hidden name of its own beside {@code name}, which walks pass over until it is renamed */
+    private static String tmpName(String name) {
+        return "." + name + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp";
     }
 
     /** Renames {@code tmp} over {@code to} in one step (FileContext's overwriting rename; FileSystem's refuses). */
@@ -255,8 +259,7 @@ final class MirroredResults implements Serializable {
     void write(String rel, String text) {
         FileSystem fs = fs();
         org.apache.hadoop.fs.Path to = remotePath(rel);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(to.getParent(), "." + to.getName() + "."
-                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(to.getParent(), tmpName(to.getName()));
         try {
             try (OutputStream out = fs.create(tmp, true)) {
                 out.write(text.getBytes(StandardCharsets.UTF_8));

@@ -31,7 +31,7 @@ public class LocalModeTest {
         assertEquals(ReproduceMain.run(args(pool)), 0);
     }
 
-    String[] args(Path results, String... more) {
+    String[] args(Object results, String... more) {
         List<String> a = new java.util.ArrayList<>(List.of("reproduce", "--preset", preset.toString(), "--data-dir",
                 data.toString(), "--results", results.toString(), "--threads", "1", "-q"));
         a.addAll(List.of(more));
@@ -64,7 +64,7 @@ public class LocalModeTest {
         Path remote = Files.createTempDirectory("results-remote");
         String uri = remote.toUri().toString();
         assertTrue(uri.startsWith("file:/"), uri);
-        assertEquals(ReproduceMain.run(args0(uri, "--spark", "local[2]")), 0);
+        assertEquals(ReproduceMain.run(args(uri, "--spark", "local[2]")), 0);
         SparkPresets.assertSameTables(pool.resolve("micro"), remote.resolve("micro"));
         Path baseline = remote.resolve("micro/runs/base/seed-1/baseline");
         assertTrue(Files.exists(baseline.resolve("done.json")) && Files.exists(baseline.resolve(Lease.RUN))
@@ -74,14 +74,7 @@ public class LocalModeTest {
         assertFalse(Files.exists(driver.resolve("micro/runs/base/seed-1/baseline/" + Lease.RUN)),
                 "leases stay behind the URI");
         // without --spark a URI is refused, naming it
-        assertEquals(ReproduceMain.run(args0(uri)), 1);
-    }
-
-    private String[] args0(String results, String... more) {
-        List<String> a = new java.util.ArrayList<>(List.of("reproduce", "--preset", preset.toString(), "--data-dir",
-                data.toString(), "--results", results, "--threads", "1", "-q"));
-        a.addAll(List.of(more));
-        return a.toArray(String[]::new);
+        assertEquals(ReproduceMain.run(args(uri)), 1);
     }
 
     @Test

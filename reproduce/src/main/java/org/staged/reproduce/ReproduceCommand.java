@@ -57,7 +57,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         long start = System.nanoTime();
         String report;
         Path root;
-        boolean uri = results.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+        boolean uri = ClusterRuns.uri(results);
         if (spark == null) {
             if (uri) {
                 throw new IllegalArgumentException("--results " + results + ": a URI needs --spark (runs on this "

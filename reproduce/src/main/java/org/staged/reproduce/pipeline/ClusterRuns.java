@@ -26,6 +26,11 @@ public interface ClusterRuns {
      */
     RunExecutor open(String master, String results, Reproduction reproduction);
 
+    /** @return whether {@code results} names a folder by a URI (a scheme and {@code ://}) rather than a path */
+    static boolean uri(String results) {
+        return results.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+    }
+
     /**
      * @return the cluster runner on the class path
      * @throws IllegalStateException when none is
